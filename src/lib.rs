@@ -1,0 +1,1 @@
+//! plangate: a review gate for Terraform/OpenTofu JSON plans.
