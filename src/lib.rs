@@ -1,1 +1,3 @@
 //! plangate: a review gate for Terraform/OpenTofu JSON plans.
+
+pub mod plan;

@@ -1,0 +1,128 @@
+//! The approval digest of a plan: `sha256:` over what the plan will apply.
+//!
+//! Covered, in this order, after sorting by address and deposed key: every
+//! `resource_changes` and `deferred_changes` entry (address, previous
+//! address, deposed key, action, action reason, deferral reason, and the
+//! JSON of `before`, `after`, `after_unknown`, `before_sensitive`,
+//! `after_sensitive`, `replace_paths`, `importing`), every `output_changes`
+//! entry (name, action, the same values), and `errored`/`complete`/
+//! `applyable`. Not covered: `timestamp`, `terraform_version`,
+//! `planned_values`, `prior_state`, `resource_drift`, `configuration`,
+//! `variables`, `checks`. JSON is hashed with insignificant whitespace
+//! removed, so pretty-printing a plan does not change its digest; key order
+//! is kept as Terraform writes it (sorted).
+
+use sha2::{Digest, Sha256};
+
+use super::{Plan, ResourceChange, Values};
+
+const DOMAIN: &[u8] = b"plangate-fingerprint-v1\0";
+
+pub(super) fn digest(plan: &Plan<'_>) -> String {
+    let mut h = Sha256::new();
+    h.update(DOMAIN);
+    for (section, list) in [("changes", &plan.changes), ("deferred", &plan.deferred)] {
+        field(&mut h, section.as_bytes());
+        let mut order: Vec<&ResourceChange<'_>> = list.iter().collect();
+        order.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+        for c in order {
+            field(&mut h, c.address.as_bytes());
+            field(&mut h, c.previous_address.as_deref().unwrap_or("").as_bytes());
+            field(&mut h, c.deposed.as_deref().unwrap_or("").as_bytes());
+            field(&mut h, c.action.name().as_bytes());
+            field(&mut h, c.reason.as_deref().unwrap_or("").as_bytes());
+            field(&mut h, c.deferred.as_deref().unwrap_or("").as_bytes());
+            field(&mut h, if c.importing { b"import" } else { b"" });
+            let paths: Vec<String> = c.replace_paths.iter().map(ToString::to_string).collect();
+            field(&mut h, paths.join("\n").as_bytes());
+            values(&mut h, &c.values);
+        }
+    }
+    field(&mut h, b"outputs");
+    for o in &plan.outputs {
+        field(&mut h, o.name.as_bytes());
+        field(&mut h, o.action.name().as_bytes());
+        values(&mut h, &o.values);
+    }
+    field(&mut h, b"status");
+    for flag in [plan.status.errored, plan.status.complete, plan.status.applyable] {
+        field(
+            &mut h,
+            match flag {
+                None => b"-",
+                Some(true) => b"t",
+                Some(false) => b"f",
+            },
+        );
+    }
+    let bytes = h.finalize();
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in bytes {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// A length-prefixed field, so that concatenations cannot collide.
+fn field(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_le_bytes());
+    h.update(bytes);
+}
+
+fn values(h: &mut Sha256, v: &Values<'_>) {
+    for raw in [v.before, v.after, v.after_unknown, v.before_sensitive, v.after_sensitive] {
+        match raw {
+            None => field(h, b"~"),
+            Some(raw) => minified(h, raw.get().as_bytes()),
+        }
+    }
+}
+
+/// Hashes JSON text without the whitespace outside strings, then a NUL
+/// (which valid JSON text cannot contain) as terminator.
+fn minified(h: &mut Sha256, json: &[u8]) {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut run_start = 0;
+    for (i, &b) in json.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b.is_ascii_whitespace() {
+            if run_start < i {
+                h.update(&json[run_start..i]);
+            }
+            run_start = i + 1;
+        }
+    }
+    if run_start < json.len() {
+        h.update(&json[run_start..]);
+    }
+    h.update([0u8]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash(json: &str) -> Vec<u8> {
+        let mut h = Sha256::new();
+        minified(&mut h, json.as_bytes());
+        h.finalize().to_vec()
+    }
+
+    #[test]
+    fn whitespace_outside_strings_does_not_count() {
+        assert_eq!(hash(r#"{"a":[1,2],"b":"x y"}"#), hash("{ \"a\" : [1, 2],\n \"b\": \"x y\" }"));
+        assert_ne!(hash(r#"{"b":"x y"}"#), hash(r#"{"b":"xy"}"#));
+        assert_ne!(hash(r#"{"b":"x\" y"}"#), hash(r#"{"b":"x\"y"}"#));
+    }
+}

@@ -1,0 +1,428 @@
+//! Reading plan files: recognising what is *not* a plan, and turning the raw
+//! serde model into the normalized one.
+//!
+//! Every failure is a [`LoadError`] naming the file, what was wrong and what
+//! to do; nothing here panics on any input.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::Read;
+
+use serde_json::Value;
+
+use super::raw::{RawChange, RawPlan, RawResourceChange};
+use super::{Action, Mode, OutputChange, Path, Plan, ResourceChange, Status, Values};
+
+/// The bytes of one input file and the name to report it by.
+pub struct Source {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Source {
+    /// Reads `path`, or standard input for `-`.
+    pub fn read(path: &str) -> Result<Source, LoadError> {
+        let (name, result) = if path == "-" {
+            let mut bytes = Vec::new();
+            let r = std::io::stdin().read_to_end(&mut bytes).map(|_| bytes);
+            ("<stdin>".to_owned(), r)
+        } else {
+            (path.to_owned(), std::fs::read(path))
+        };
+        match result {
+            Ok(bytes) => Ok(Source { name, bytes }),
+            Err(e) => Err(LoadError::new(
+                &name,
+                format!("cannot read the file: {e}; check the path and its permissions"),
+            )),
+        }
+    }
+}
+
+/// Why a file could not be used as a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub file: String,
+    pub message: String,
+}
+
+impl LoadError {
+    pub fn new(file: &str, message: impl Into<String>) -> LoadError {
+        LoadError {
+            file: file.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.file, self.message)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+const SHOW_JSON: &str = "produce the plan JSON with `terraform show -json PLANFILE > plan.json` (or `tofu show -json`)";
+
+/// Parses and normalizes a plan. The returned plan borrows from `source`.
+pub fn parse_plan(source: &Source) -> Result<Plan<'_>, LoadError> {
+    let name = source.name.as_str();
+    let bytes = source.bytes.as_slice();
+    sniff(name, bytes)?;
+    let raw: RawPlan<'_> = serde_json::from_slice(bytes).map_err(|e| json_error(name, bytes, &e))?;
+    identify(name, &raw)?;
+    normalize(name, raw)
+}
+
+/// Rejects, before JSON parsing, the inputs that are recognisably not JSON.
+fn sniff(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
+    let text_start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|i| &bytes[i..]);
+    let Some(start) = text_start else {
+        return Err(LoadError::new(
+            name,
+            format!("the file is empty; {SHOW_JSON}"),
+        ));
+    };
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(LoadError::new(
+            name,
+            format!(
+                "this is a binary plan file (the zip that `terraform plan -out` writes), not JSON; {SHOW_JSON}"
+            ),
+        ));
+    }
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) || std::str::from_utf8(head).is_err() && head.len() < 8192 {
+        return Err(LoadError::new(
+            name,
+            format!("this is a binary file, not plan JSON; {SHOW_JSON}"),
+        ));
+    }
+    if start.starts_with(b"[command]") || contains(head, b"::set-output") || contains(head, b"::debug::") {
+        return Err(LoadError::new(
+            name,
+            "the JSON is wrapped in hashicorp/setup-terraform wrapper output (`[command]`, `::set-output` lines); \
+             set `terraform_wrapper: false` on the setup-terraform step, or write the file with \
+             `terraform show -json PLANFILE > plan.json`",
+        ));
+    }
+    if start[0] != b'{' && start[0] != b'[' {
+        let text = String::from_utf8_lossy(head);
+        let looks_like_text_plan = [
+            "Terraform will perform",
+            "Terraform used the selected providers",
+            "OpenTofu will perform",
+            "OpenTofu used the selected providers",
+            "No changes.",
+            "Plan: ",
+            "# ",
+        ]
+        .iter()
+        .any(|m| text.contains(m));
+        let what = if looks_like_text_plan {
+            "this is a human-readable plan, not plan JSON"
+        } else {
+            "this is not JSON"
+        };
+        return Err(LoadError::new(name, format!("{what}; {SHOW_JSON}")));
+    }
+    Ok(())
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn json_error(name: &str, bytes: &[u8], e: &serde_json::Error) -> LoadError {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof => LoadError::new(
+            name,
+            format!(
+                "invalid JSON at line {}, column {}: {}; the file may be truncated or edited by hand. {SHOW_JSON}",
+                e.line(),
+                e.column(),
+                strip_position(&e.to_string())
+            ),
+        ),
+        Category::Io => LoadError::new(name, format!("cannot read the file: {e}")),
+        Category::Data => {
+            // Valid JSON of the wrong shape. Tell a non-object apart from a
+            // plan with a malformed entry.
+            let is_object = bytes
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .is_some_and(|b| *b == b'{');
+            if is_object {
+                LoadError::new(
+                    name,
+                    format!(
+                        "the JSON does not have the shape of a plan at line {}, column {}: {}; \
+                         is it the output of `terraform show -json`?",
+                        e.line(),
+                        e.column(),
+                        strip_position(&e.to_string())
+                    ),
+                )
+            } else {
+                LoadError::new(
+                    name,
+                    format!("the JSON document is not an object, so it is not a plan; {SHOW_JSON}"),
+                )
+            }
+        }
+    }
+}
+
+fn strip_position(message: &str) -> &str {
+    message
+        .rfind(" at line ")
+        .map_or(message, |i| &message[..i])
+}
+
+/// Rejects well-formed JSON that is some other Terraform format.
+fn identify(name: &str, raw: &RawPlan<'_>) -> Result<(), LoadError> {
+    if raw.plan_format_version.is_some() || (raw.provider_schemas.is_some() && raw.format_version.is_none()) {
+        return Err(LoadError::new(
+            name,
+            "this is an HCP Terraform / Terraform Enterprise redacted plan (API `json-output-redacted`), \
+             which hides the values a review needs; download the plan file and run `terraform show -json PLANFILE`",
+        ));
+    }
+    let has_plan_keys = raw.resource_changes.is_some()
+        || raw.planned_values.is_some()
+        || raw.output_changes.is_some()
+        || raw.resource_drift.is_some();
+    if raw.lineage.is_some() || raw.serial.is_some() || (raw.resources.is_some() && !has_plan_keys) {
+        return Err(LoadError::new(
+            name,
+            format!("this is a Terraform state file, not a plan; {SHOW_JSON}"),
+        ));
+    }
+    if raw.values.is_some() && !has_plan_keys {
+        return Err(LoadError::new(
+            name,
+            format!(
+                "this is `terraform show -json` output for a state, not for a plan; pass the plan file: {SHOW_JSON}"
+            ),
+        ));
+    }
+    if !has_plan_keys && raw.format_version.is_none() {
+        return Err(LoadError::new(
+            name,
+            format!("the JSON has none of a plan's keys (`format_version`, `resource_changes`, `planned_values`); {SHOW_JSON}"),
+        ));
+    }
+    if !has_plan_keys && raw.configuration.is_none() && raw.prior_state.is_none() {
+        return Err(LoadError::new(
+            name,
+            format!("the JSON has a `format_version` but none of a plan's keys; {SHOW_JSON}"),
+        ));
+    }
+    if let Some(v) = &raw.format_version {
+        let major = v.split('.').next().unwrap_or("");
+        if major != "0" && major != "1" {
+            return Err(LoadError::new(
+                name,
+                format!(
+                    "plan `format_version` `{}` is not supported (plangate reads 0.x and 1.x); \
+                     upgrade plangate, or produce the plan with a Terraform/OpenTofu version that writes format 1.x",
+                    escape_for_message(v)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Makes an input-derived string safe to put in an error message.
+pub(crate) fn escape_for_message(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .take(200)
+        .flat_map(|c| {
+            if c.is_control() || c == '`' {
+                c.escape_unicode().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if s.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
+    let opentofu = false;
+    let mut changes = Vec::with_capacity(raw.resource_changes.as_ref().map_or(0, Vec::len));
+    for rc in raw.resource_changes.into_iter().flatten() {
+        changes.push(resource_change(name, "resource_changes", rc, None)?);
+    }
+    let mut drift = Vec::new();
+    for rc in raw.resource_drift.into_iter().flatten() {
+        drift.push(resource_change(name, "resource_drift", rc, None)?);
+    }
+    let mut deferred = Vec::new();
+    for d in raw.deferred_changes.into_iter().flatten() {
+        let reason = Some(d.reason.unwrap_or(Cow::Borrowed("unknown")));
+        deferred.push(resource_change(name, "deferred_changes", d.resource_change, reason)?);
+    }
+
+    let root = raw.configuration.and_then(|c| c.root_module);
+    let sensitive_outputs: Vec<Cow<'a, str>> = root
+        .as_ref()
+        .and_then(|r| r.outputs.as_ref())
+        .map(|o| {
+            o.iter()
+                .filter(|(_, v)| v.sensitive == Some(true))
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut outputs = Vec::new();
+    for (out_name, change) in raw.output_changes.into_iter().flatten() {
+        let action = actions(name, &format!("output `{}`", escape_for_message(&out_name)), &change.actions)?;
+        let marked = |v: Option<&serde_json::value::RawValue>| v.is_some_and(|v| v.get() != "false");
+        let sensitive = marked(change.before_sensitive)
+            || marked(change.after_sensitive)
+            || sensitive_outputs.contains(&out_name);
+        outputs.push(OutputChange {
+            name: out_name,
+            action,
+            sensitive,
+            values: values(&change),
+        });
+    }
+
+    let sensitive_names: Vec<Cow<'a, str>> = root
+        .as_ref()
+        .and_then(|r| r.variables.as_ref())
+        .map(|v| {
+            v.iter()
+                .filter(|(_, v)| v.sensitive == Some(true))
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let sensitive_variables = raw
+        .variables
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| sensitive_names.contains(k))
+        .filter_map(|(k, v)| v.value.map(|value| (k, value)))
+        .collect();
+
+    let relevant = raw
+        .relevant_attributes
+        .map(|r| r.into_iter().map(|r| r.resource).collect());
+
+    let mut plan = Plan {
+        name: name.to_owned(),
+        format_version: raw.format_version,
+        terraform_version: raw.terraform_version,
+        opentofu,
+        changes,
+        drift,
+        deferred,
+        outputs,
+        status: Status {
+            errored: raw.errored,
+            complete: raw.complete,
+            applyable: raw.applyable,
+        },
+        sensitive_variables,
+        relevant,
+        digest: String::new(),
+    };
+    plan.opentofu = plan.changes.iter().any(|c| c.provider_is_tofu);
+    plan.digest = super::fingerprint::digest(&plan);
+    Ok(plan)
+}
+
+fn values<'a>(c: &RawChange<'a>) -> Values<'a> {
+    Values {
+        before: c.before,
+        after: c.after,
+        after_unknown: c.after_unknown,
+        before_sensitive: c.before_sensitive,
+        after_sensitive: c.after_sensitive,
+    }
+}
+
+fn actions<S: AsRef<str>>(file: &str, what: &str, list: &[S]) -> Result<Action, LoadError> {
+    Action::from_actions(list).ok_or_else(|| {
+        let shown: Vec<String> = list
+            .iter()
+            .map(|s| format!("\"{}\"", escape_for_message(s.as_ref())))
+            .collect();
+        LoadError::new(
+            file,
+            format!(
+                "{what} has unknown actions `[{}]`; this plan may come from a newer Terraform/OpenTofu \
+                 than plangate understands: upgrade plangate (an unknown action is never treated as safe)",
+                shown.join(",")
+            ),
+        )
+    })
+}
+
+fn resource_change<'a>(
+    file: &str,
+    section: &str,
+    rc: RawResourceChange<'a>,
+    deferred: Option<Cow<'a, str>>,
+) -> Result<ResourceChange<'a>, LoadError> {
+    let what = format!("`{section}` entry `{}`", escape_for_message(&rc.address));
+    let action = actions(file, &what, &rc.change.actions)?;
+    let mode = match rc.mode.as_deref() {
+        Some("data") => Mode::Data,
+        _ if rc.address.starts_with("data.") || rc.address.contains(".data.") && rc.mode.is_none() => Mode::Data,
+        _ => Mode::Managed,
+    };
+    let mut replace_paths = Vec::new();
+    if let Some(raw) = rc.change.replace_paths {
+        let parsed: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+        for p in parsed.as_array().into_iter().flatten() {
+            if let Some(p) = Path::from_json(p) {
+                replace_paths.push(p);
+            }
+        }
+    }
+    let importing = rc.change.importing.is_some_and(|v| v.get() != "null") || rc.change.generated_config.is_some();
+    let type_ = rc
+        .type_
+        .unwrap_or_else(|| Cow::Owned(type_from_address(&rc.address).to_owned()));
+    let provider_is_tofu = rc
+        .provider_name
+        .as_deref()
+        .is_some_and(|p| p.starts_with("registry.opentofu.org/"));
+    let values = values(&rc.change);
+    Ok(ResourceChange {
+        address: rc.address,
+        previous_address: rc.previous_address,
+        mode,
+        type_,
+        deposed: rc.deposed,
+        action,
+        reason: rc.action_reason,
+        replace_paths,
+        importing,
+        deferred,
+        provider_is_tofu,
+        values,
+    })
+}
+
+/// The resource type from an address, for trimmed plans that lack `type`.
+fn type_from_address(address: &str) -> &str {
+    let resource = super::strip_instance_key(address);
+    let mut parts: Vec<&str> = resource.split('.').collect();
+    parts.pop();
+    parts.last().copied().unwrap_or("")
+}

@@ -1,0 +1,142 @@
+//! The lenient, borrowed serde model of `terraform show -json` output.
+//!
+//! Only what the review needs is deserialized; large values (`before`,
+//! `after`, the sensitivity and unknown mirrors) stay as borrowed
+//! [`RawValue`] slices of the input and are parsed one change at a time, and
+//! the bulky sections nobody reads (`planned_values`, `prior_state`, most of
+//! `configuration`) are skipped. Unknown fields are ignored: the format grows.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+
+/// A string borrowed from the input when it has no escapes.
+pub type Str<'a> = Cow<'a, str>;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RawPlan<'a> {
+    #[serde(borrow)]
+    pub format_version: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub terraform_version: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub variables: Option<BTreeMap<Str<'a>, RawVariable<'a>>>,
+    #[serde(borrow)]
+    pub resource_changes: Option<Vec<RawResourceChange<'a>>>,
+    #[serde(borrow)]
+    pub resource_drift: Option<Vec<RawResourceChange<'a>>>,
+    #[serde(borrow)]
+    pub output_changes: Option<BTreeMap<Str<'a>, RawChange<'a>>>,
+    #[serde(borrow)]
+    pub deferred_changes: Option<Vec<RawDeferred<'a>>>,
+    #[serde(borrow)]
+    pub configuration: Option<RawConfiguration<'a>>,
+    #[serde(borrow)]
+    pub relevant_attributes: Option<Vec<RawRelevant<'a>>>,
+    pub errored: Option<bool>,
+    pub complete: Option<bool>,
+    pub applyable: Option<bool>,
+    pub planned_values: Option<IgnoredAny>,
+    pub prior_state: Option<IgnoredAny>,
+    // Keys that identify other formats, so they can be rejected by name.
+    pub plan_format_version: Option<IgnoredAny>,
+    pub provider_schemas: Option<IgnoredAny>,
+    pub values: Option<IgnoredAny>,
+    pub lineage: Option<IgnoredAny>,
+    pub serial: Option<IgnoredAny>,
+    pub resources: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+pub struct RawVariable<'a> {
+    #[serde(borrow, default)]
+    pub value: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+pub struct RawResourceChange<'a> {
+    #[serde(borrow)]
+    pub address: Str<'a>,
+    #[serde(borrow, default)]
+    pub previous_address: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub mode: Option<Str<'a>>,
+    #[serde(borrow, default, rename = "type")]
+    pub type_: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub provider_name: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub deposed: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub action_reason: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub change: RawChange<'a>,
+}
+
+#[derive(Deserialize)]
+pub struct RawChange<'a> {
+    #[serde(borrow)]
+    pub actions: Vec<Str<'a>>,
+    #[serde(borrow, default)]
+    pub before: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub after: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub after_unknown: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub before_sensitive: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub after_sensitive: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub replace_paths: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub importing: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub generated_config: Option<Str<'a>>,
+}
+
+#[derive(Deserialize)]
+pub struct RawDeferred<'a> {
+    #[serde(borrow, default)]
+    pub reason: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub resource_change: RawResourceChange<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RawConfiguration<'a> {
+    #[serde(borrow)]
+    pub root_module: Option<RawConfigModule<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RawConfigModule<'a> {
+    #[serde(borrow)]
+    pub variables: Option<BTreeMap<Str<'a>, RawConfigVariable>>,
+    #[serde(borrow)]
+    pub outputs: Option<BTreeMap<Str<'a>, RawConfigOutput>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RawConfigVariable {
+    pub sensitive: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RawConfigOutput {
+    pub sensitive: Option<bool>,
+}
+
+#[derive(Deserialize)]
+pub struct RawRelevant<'a> {
+    #[serde(borrow)]
+    pub resource: Str<'a>,
+}
