@@ -1,3 +1,5 @@
 //! plangate: a review gate for Terraform/OpenTofu JSON plans.
 
 pub mod plan;
+pub mod policy;
+pub mod rules;

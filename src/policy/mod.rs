@@ -1,0 +1,243 @@
+//! Policy: what is stateful, what is disruptive, custom rules, level
+//! overrides, exceptions and compare settings, validated from TOML files.
+//!
+//! Precedence (documented in `docs/policy.md`): files are read in order, the
+//! built-in pack first, then each `--policy` path as given (a directory's
+//! `*.toml` files by name); entries and rules add up, and for a single-valued
+//! setting (a level override) the last file wins. An unexpired exception
+//! whose rule and address match a finding waives it, whatever its level.
+
+mod builtin;
+mod parse;
+pub mod pattern;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::rules::Level;
+
+pub use builtin::BUILTIN_FILES;
+pub use parse::{Problem, load_paths};
+pub use pattern::{AddressGlob, PathPattern, TypeGlob};
+
+/// Where a policy item was written: file and 1-based line.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// A calendar date (`expires`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD`, checking the day exists.
+    pub fn parse(s: &str) -> Option<Date> {
+        let mut it = s.split('-');
+        let (y, m, d) = (it.next()?, it.next()?, it.next()?);
+        if it.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+    }
+
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (1..=days).contains(&day).then_some(Date { year, month, day })
+    }
+
+    /// The civil date of a count of days since 1970-01-01 (Howard Hinnant's
+    /// `civil_from_days`).
+    pub fn from_unix_days(z: i64) -> Date {
+        let z = z + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Which plan a rule looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvScope {
+    Prod,
+    Staging,
+    Any,
+}
+
+/// The action selectors a `[[rule]]` may name.
+pub const ACTION_SELECTORS: &[&str] = &[
+    "create", "read", "update", "delete", "replace", "forget", "import", "move", "no-op",
+];
+
+/// `[[stateful]]`: resources whose destruction loses data.
+#[derive(Debug)]
+pub struct Stateful {
+    pub type_: Option<TypeGlob>,
+    pub address: Option<AddressGlob>,
+    pub reason: String,
+    pub origin: Origin,
+}
+
+/// `[[disruptive]]`: in-place updates that disrupt.
+#[derive(Debug)]
+pub struct Disruptive {
+    pub type_: TypeGlob,
+    pub address: Option<AddressGlob>,
+    pub paths: Vec<PathPattern>,
+    pub reason: String,
+    pub origin: Origin,
+}
+
+/// `[[rule]]`: a custom finding.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub level: Level,
+    pub message: String,
+    pub type_: Option<TypeGlob>,
+    pub address: Option<AddressGlob>,
+    pub actions: Vec<String>,
+    pub reasons: Vec<String>,
+    pub paths: Vec<PathPattern>,
+    pub env: EnvScope,
+    pub origin: Origin,
+}
+
+/// `[[exception]]`: waives one rule's findings for matching addresses.
+#[derive(Debug)]
+pub struct Exception {
+    pub rule: String,
+    pub address: AddressGlob,
+    pub reason: String,
+    pub expires: Option<Date>,
+    pub origin: Origin,
+}
+
+/// `[[compare.map]]`: prod address fragment <-> staging address fragment.
+#[derive(Debug, Clone)]
+pub struct AddressMap {
+    pub prod: String,
+    pub staging: String,
+    pub origin: Origin,
+}
+
+/// `[levels]` entry.
+#[derive(Debug, Clone)]
+pub struct LevelOverride {
+    pub level: Level,
+    pub origin: Origin,
+}
+
+/// The validated, merged policy.
+#[derive(Debug, Default)]
+pub struct Policy {
+    /// The files read, in order.
+    pub files: Vec<String>,
+    pub stateful: Vec<Stateful>,
+    pub disruptive: Vec<Disruptive>,
+    pub rules: Vec<Rule>,
+    pub levels: BTreeMap<String, LevelOverride>,
+    pub exceptions: Vec<Exception>,
+    pub ignore_paths: Vec<PathPattern>,
+    pub address_maps: Vec<AddressMap>,
+}
+
+impl Policy {
+    /// The first `[[stateful]]` entry matching a resource.
+    pub fn stateful_for(&self, type_: &str, address: &str) -> Option<&Stateful> {
+        self.stateful.iter().find(|s| {
+            s.type_.as_ref().is_none_or(|g| g.is_match(type_))
+                && s.address.as_ref().is_none_or(|g| g.is_match(address))
+        })
+    }
+
+    /// The level of a finding id after overrides, and the override's origin.
+    pub fn level_of(&self, id: &str, default: Level) -> (Level, Option<&Origin>) {
+        match self.levels.get(id) {
+            Some(o) => (o.level, Some(&o.origin)),
+            None => (default, None),
+        }
+    }
+
+    /// Maps a prod address to the staging address it corresponds to.
+    pub fn map_to_staging(&self, prod_address: &str) -> Option<String> {
+        let mut out = prod_address.to_owned();
+        let mut changed = false;
+        for m in &self.address_maps {
+            if out.contains(&m.prod) {
+                out = out.replace(&m.prod, &m.staging);
+                changed = true;
+            }
+        }
+        changed.then_some(out)
+    }
+
+    /// Maps a staging address to its prod counterpart (the reverse of
+    /// [`Policy::map_to_staging`]).
+    pub fn map_to_prod(&self, staging_address: &str) -> Option<String> {
+        let mut out = staging_address.to_owned();
+        let mut changed = false;
+        for m in &self.address_maps {
+            if out.contains(&m.staging) {
+                out = out.replace(&m.staging, &m.prod);
+                changed = true;
+            }
+        }
+        changed.then_some(out)
+    }
+
+    /// Whether an attribute path is ignored by `[compare] ignore_paths`.
+    pub fn ignores(&self, path: &crate::plan::Path) -> bool {
+        self.ignore_paths.iter().any(|p| p.matches(path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_checked() {
+        assert_eq!(Date::parse("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
+        assert_eq!(Date::parse("2023-02-29"), None);
+        assert_eq!(Date::parse("2023-13-01"), None);
+        assert_eq!(Date::parse("2023-1-01"), None);
+    }
+
+    #[test]
+    fn unix_days_to_civil() {
+        assert_eq!(Date::from_unix_days(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_unix_days(20_416).to_string(), "2025-11-24");
+        assert_eq!(Date::from_unix_days(11_016).to_string(), "2000-02-29");
+    }
+}

@@ -1,0 +1,204 @@
+//! The registry of built-in finding ids: one table with each id's default
+//! level, summary and explanation. `plangate rules`, policy validation and
+//! the review all read this table; `docs/rules.md` has one heading per id.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+/// How much a finding matters. Ordered: `Info < Warn < Block`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Warn,
+    Block,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Block => "block",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Level {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Level, String> {
+        match s {
+            "info" => Ok(Level::Info),
+            "warn" => Ok(Level::Warn),
+            "block" => Ok(Level::Block),
+            _ => Err(format!("unknown level `{s}`: expected `block`, `warn` or `info`")),
+        }
+    }
+}
+
+/// One built-in finding id.
+#[derive(Debug)]
+pub struct RuleInfo {
+    pub id: &'static str,
+    pub level: Level,
+    pub summary: &'static str,
+    pub explain: &'static str,
+}
+
+/// Every built-in finding id, in the order `plangate rules` lists them.
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "stateful-destroy",
+        level: Level::Block,
+        summary: "a stateful resource is deleted or replaced (either order)",
+        explain: "A resource that holds data or an identity that cannot be recreated (a database, bucket, \
+volume, queue, key, DNS zone...) is deleted, replaced (destroy-before-create or create-before-destroy), or \
+its deposed object is destroyed. Which types are stateful comes from `[[stateful]]` entries in policy files; \
+the built-in pack covers AWS, Google Cloud, Azure and Kubernetes. Deletions because the configuration was \
+removed (`delete_because_no_resource_config`, `delete_because_no_module`, count or for_each shrink) are \
+blocked too: Terraform's own `prevent_destroy` is lost with the removed block. To let one through, add an \
+`[[exception]]` with `rule = \"stateful-destroy\"`, the address, a `reason` and an `expires` date.",
+    },
+    RuleInfo {
+        id: "destructive",
+        level: Level::Warn,
+        summary: "any other delete or replace",
+        explain: "A resource that is not known to be stateful is deleted or replaced. The reviewer should \
+confirm the destruction is intended; `action_reason` and the attributes that force replacement are shown.",
+    },
+    RuleInfo {
+        id: "forget",
+        level: Level::Warn,
+        summary: "Terraform stops managing a resource (it is not destroyed)",
+        explain: "A `removed` block with `lifecycle { destroy = false }` (or OpenTofu's `destroy = false`) \
+drops the object from state. It keeps running, but nothing manages it any more; a later apply elsewhere may \
+create a duplicate. Also raised for replacements whose old object is forgotten (`[\"create\",\"forget\"]`).",
+    },
+    RuleInfo {
+        id: "disruptive-update",
+        level: Level::Warn,
+        summary: "an in-place update touches an attribute policy marks as disruptive",
+        explain: "An update in place that is known to cause a restart, failover, rollout or data movement \
+(for example an RDS `instance_class` change, an EKS `version` upgrade). The attributes come from \
+`[[disruptive]]` entries in policy files.",
+    },
+    RuleInfo {
+        id: "not-in-staging",
+        level: Level::Warn,
+        summary: "a prod change with no counterpart change in staging",
+        explain: "Prod changes a resource that staging's approved plan does not change (staging leaves it \
+unchanged, or does not have it). The change was never exercised in staging.",
+    },
+    RuleInfo {
+        id: "escalated",
+        level: Level::Warn,
+        summary: "prod's action is more destructive than staging's for the same resource",
+        explain: "Actions are ordered no-op < read < create/import/move < update < forget < replace \
+(create before destroy) < replace (destroy before create) = delete. Prod's action ranks above the action \
+staging's plan shows for the same resource (or, for a new instance, for its siblings).",
+    },
+    RuleInfo {
+        id: "diverged",
+        level: Level::Warn,
+        summary: "same resource and action, but prod changes attributes staging did not",
+        explain: "Prod and staging both change the resource, but prod's change touches attribute paths \
+staging's does not (values are never compared, only which attributes change), or prod does something \
+different but not more destructive than staging (for example an update where staging replaced). \
+Ignore paths that legitimately differ with `[compare] ignore_paths`.",
+    },
+    RuleInfo {
+        id: "staging-only",
+        level: Level::Info,
+        summary: "a staging change that prod lacks",
+        explain: "Staging's approved plan changes a resource that prod's plan leaves alone or does not have.",
+    },
+    RuleInfo {
+        id: "drift",
+        level: Level::Info,
+        summary: "prod's `resource_drift`: something changed outside Terraform",
+        explain: "Prod's refresh found objects that changed (or disappeared) outside Terraform. When the plan \
+lists `relevant_attributes`, only drift that influenced the plan is reported.",
+    },
+    RuleInfo {
+        id: "plan-not-applicable",
+        level: Level::Block,
+        summary: "an errored or incomplete (targeted, deferred) plan; a plan with nothing to do is not an error",
+        explain: "The plan is `errored`, `complete: false` (targeted with `-target`, or with deferred changes), \
+or has `deferred_changes`. Such a plan is partial: approving it approves an unknown remainder. A plan with \
+nothing to do is fine.",
+    },
+    RuleInfo {
+        id: "staging-not-approved",
+        level: Level::Block,
+        summary: "`--approved` given and the staging plan's digest differs",
+        explain: "The staging plan given to `review` is not the one whose digest was approved \
+(`plangate fingerprint`). Comparing prod with an unapproved staging plan proves nothing.",
+    },
+    RuleInfo {
+        id: "version-mismatch",
+        level: Level::Info,
+        summary: "staging and prod plans were made by different Terraform/OpenTofu versions",
+        explain: "The two plans' `terraform_version` differ (or one was made by OpenTofu and the other by \
+Terraform). Planning behaviour can differ between versions, so staging's plan vouches less for prod's.",
+    },
+    RuleInfo {
+        id: "type-not-in-staging",
+        level: Level::Warn,
+        summary: "prod changes a resource type that staging's plan does not contain at all",
+        explain: "Quantity may differ between environments, kind may not: prod changes resources of a type \
+that appears nowhere in staging's plan, so staging never exercised that kind of resource.",
+    },
+    RuleInfo {
+        id: "exception-expired",
+        level: Level::Warn,
+        summary: "a policy exception is past its expiry date (and no longer applies)",
+        explain: "An `[[exception]]` has an `expires` date before today. It no longer waives anything. \
+Remove it, or renew it with a new date and reason.",
+    },
+    RuleInfo {
+        id: "exception-unused",
+        level: Level::Info,
+        summary: "a policy exception matched nothing",
+        explain: "An `[[exception]]` did not waive any finding in this run. It may be stale (the change it \
+allowed has been applied) or its address pattern may be wrong.",
+    },
+];
+
+/// The built-in rule with this id.
+pub fn builtin(id: &str) -> Option<&'static RuleInfo> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for r in RULES {
+            assert!(seen.insert(r.id), "duplicate id {}", r.id);
+            assert!(
+                r.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{} is not kebab-case",
+                r.id
+            );
+        }
+    }
+
+    #[test]
+    fn docs_have_one_heading_per_id() {
+        let docs = include_str!("../docs/rules.md");
+        for r in RULES {
+            assert!(docs.contains(&format!("\n## `{}`\n", r.id)), "docs/rules.md lacks `## `{}``", r.id);
+        }
+    }
+}
