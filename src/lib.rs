@@ -3,3 +3,5 @@
 pub mod plan;
 pub mod policy;
 pub mod rules;
+pub mod review;
+pub mod render;

@@ -240,7 +240,7 @@ fn identify(name: &str, raw: &RawPlan<'_>) -> Result<(), LoadError> {
 }
 
 /// Makes an input-derived string safe to put in an error message.
-pub(crate) fn escape_for_message(s: &str) -> String {
+pub fn escape_for_message(s: &str) -> String {
     let mut out: String = s
         .chars()
         .take(200)

@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde_json::value::RawValue;
 
-pub use load::{LoadError, Source, parse_plan};
+pub use load::{LoadError, Source, escape_for_message, parse_plan};
 pub use path::{Path, Step};
 
 /// What Terraform will do to one resource instance (or output).
@@ -100,6 +100,12 @@ impl Action {
             Action::Forget => ".",
             Action::ReplaceForget => "+/.",
         }
+    }
+}
+
+impl serde::Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
     }
 }
 

@@ -17,7 +17,7 @@ use std::fmt;
 use crate::rules::Level;
 
 pub use builtin::BUILTIN_FILES;
-pub use parse::{Problem, load_paths};
+pub use parse::{Problem, load_paths, parse_str};
 pub use pattern::{AddressGlob, PathPattern, TypeGlob};
 
 /// Where a policy item was written: file and 1-based line.

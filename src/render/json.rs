@@ -1,0 +1,123 @@
+//! The JSON report (`--format json`), `schema_version` 1, documented in
+//! `docs/json.md` and `docs/report.schema.json`.
+//!
+//! Compatibility: within a schema version fields are only added. The report
+//! carries no attribute values at all (only attribute paths), so nothing
+//! sensitive can reach it.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::review::{Change, Finding, PlanInfo, Review, Verdict};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Report<'r> {
+    schema_version: u32,
+    tool: Tool,
+    command: &'static str,
+    verdict: Verdict,
+    summary: Summary,
+    plans: Plans<'r>,
+    findings: Vec<FindingOut<'r>>,
+    changes: Vec<ChangeOut<'r>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    staging_changes: Option<Vec<ChangeOut<'r>>>,
+    drift: Vec<ChangeOut<'r>>,
+    outputs: Vec<Output<'r>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    findings: BTreeMap<&'static str, usize>,
+    waived: usize,
+}
+
+#[derive(Serialize)]
+struct Plans<'r> {
+    prod: &'r PlanInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    staging: Option<&'r PlanInfo>,
+}
+
+#[derive(Serialize)]
+struct FindingOut<'r> {
+    #[serde(flatten)]
+    finding: &'r Finding,
+}
+
+#[derive(Serialize)]
+struct ChangeOut<'r> {
+    #[serde(flatten)]
+    change: &'r Change,
+    /// Ids of the findings about this change, in report order.
+    finding_ids: Vec<&'r str>,
+}
+
+#[derive(Serialize)]
+struct Output<'r> {
+    name: &'r str,
+    action: &'r crate::plan::Action,
+    sensitive: bool,
+}
+
+fn change_out<'r>(review: &'r Review, c: &'r Change) -> ChangeOut<'r> {
+    ChangeOut {
+        change: c,
+        finding_ids: c.findings.iter().map(|&i| review.findings[i].id.as_str()).collect(),
+    }
+}
+
+/// Writes the report, pretty-printed, with a final newline.
+pub fn render(review: &Review, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut counts = BTreeMap::from([("block", 0), ("warn", 0), ("info", 0)]);
+    for f in review.findings.iter().filter(|f| f.counts()) {
+        *counts.entry(f.level.name()).or_insert(0) += 1;
+    }
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "plangate",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        command: review.command,
+        verdict: review.verdict,
+        summary: Summary {
+            findings: counts,
+            waived: review.findings.iter().filter(|f| !f.counts()).count(),
+        },
+        plans: Plans {
+            prod: &review.prod,
+            staging: review.staging.as_ref(),
+        },
+        findings: review.findings.iter().map(|finding| FindingOut { finding }).collect(),
+        changes: review.changes.iter().map(|c| change_out(review, c)).collect(),
+        staging_changes: review
+            .staging
+            .as_ref()
+            .map(|_| review.staging_changes.iter().map(|c| change_out(review, c)).collect()),
+        drift: review.drift.iter().map(|c| change_out(review, c)).collect(),
+        outputs: review
+            .outputs
+            .iter()
+            .map(|o| Output {
+                name: &o.name,
+                action: &o.action,
+                sensitive: o.sensitive,
+            })
+            .collect(),
+    };
+    let mut w = std::io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut w, &report)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}

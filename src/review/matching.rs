@@ -1,0 +1,189 @@
+//! Matching prod changes to staging's: same address, a policy address map, a
+//! move's previous address, or (when counts differ) another instance of the
+//! same resource; then comparing shapes (action plus changed attribute
+//! paths, never values).
+//!
+//! Linear: staging is indexed once by address and by resource address.
+
+use std::collections::{HashMap, HashSet};
+
+use super::checks::Builder;
+use super::{Change, Env, MatchStatus, StagingMatch, Via, rank};
+use crate::plan::{Plan, strip_instance_key};
+use crate::policy::Policy;
+
+/// The result of comparing one prod change with one staging change.
+fn compare(p: &Change, s: &Change) -> (MatchStatus, Vec<String>) {
+    let (rp, rs) = (rank(p.action, p.importing, p.moved), rank(s.action, s.importing, s.moved));
+    if rp > rs {
+        return (MatchStatus::Escalated, Vec::new());
+    }
+    if (p.action, p.importing, p.moved) != (s.action, s.importing, s.moved) {
+        return (MatchStatus::Diverged, Vec::new());
+    }
+    let staging: HashSet<&str> = s.shape.iter().map(String::as_str).collect();
+    let extra: Vec<String> = p.shape.iter().filter(|x| !staging.contains(x.as_str())).cloned().collect();
+    if extra.is_empty() {
+        (MatchStatus::Matched, extra)
+    } else {
+        (MatchStatus::Diverged, extra)
+    }
+}
+
+pub(super) fn match_changes(
+    b: &mut Builder<'_>,
+    prod: &mut [Change],
+    staging: &[Change],
+    staging_plan: &Plan<'_>,
+    policy: &Policy,
+) {
+    let mut by_address: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_resource: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, s) in staging.iter().enumerate() {
+        by_address.entry(s.address.as_str()).or_default().push(i);
+        by_resource.entry(strip_instance_key(&s.address)).or_default().push(i);
+        if let Some(prev) = &s.previous_address {
+            by_address.entry(prev.as_str()).or_default().push(i);
+        }
+    }
+    // Staging addresses with only a no-op: staging has the object, unchanged.
+    let unchanged: HashSet<&str> = staging_plan
+        .changes
+        .iter()
+        .filter(|c| !c.is_change())
+        .map(|c| c.address.as_ref())
+        .collect();
+
+    let mut claimed = vec![false; staging.len()];
+    for (i, p) in prod.iter_mut().enumerate() {
+        let mapped = policy.map_to_staging(&p.address);
+        let target = mapped.as_deref().unwrap_or(&p.address);
+        let via = if mapped.is_some() { Via::Mapped } else { Via::Address };
+        let pick = |addr: &str| -> Option<usize> {
+            by_address.get(addr).and_then(|list| {
+                list.iter()
+                    .copied()
+                    .find(|&j| staging[j].deposed.is_some() == p.deposed.is_some())
+            })
+        };
+        let mut found = pick(target).map(|j| (j, via));
+        if found.is_none()
+            && let Some(prev) = &p.previous_address
+        {
+            let prev_mapped = policy.map_to_staging(prev).unwrap_or_else(|| prev.clone());
+            found = pick(&prev_mapped).map(|j| (j, Via::PreviousAddress));
+        }
+        let m = match found {
+            Some((j, via)) => {
+                claimed[j] = true;
+                let (status, extra) = compare(p, &staging[j]);
+                StagingMatch {
+                    status,
+                    address: Some(staging[j].address.clone()),
+                    via: Some(via),
+                    action: Some(staging[j].describe()),
+                    extra_paths: extra,
+                }
+            }
+            None if unchanged.contains(target) => StagingMatch {
+                status: MatchStatus::Absent,
+                address: Some(target.to_owned()),
+                via: Some(via),
+                action: Some("no-op".into()),
+                extra_paths: Vec::new(),
+            },
+            None => sibling_match(p, staging, by_resource.get(strip_instance_key(target))),
+        };
+        let message = match m.status {
+            MatchStatus::Matched => None,
+            MatchStatus::Absent if m.action.as_deref() == Some("no-op") => Some((
+                "not-in-staging",
+                format!("prod will {}; staging's plan leaves this resource unchanged", p.describe()),
+            )),
+            MatchStatus::Absent => Some((
+                "not-in-staging",
+                format!("prod will {}; staging's plan has no such resource change", p.describe()),
+            )),
+            MatchStatus::Escalated => Some((
+                "escalated",
+                format!(
+                    "prod will {} where staging will only {}",
+                    p.describe(),
+                    m.action.as_deref().unwrap_or("?")
+                ),
+            )),
+            MatchStatus::Diverged if m.extra_paths.is_empty() => Some((
+                "diverged",
+                format!(
+                    "prod will {} where staging will {}",
+                    p.describe(),
+                    m.action.as_deref().unwrap_or("?")
+                ),
+            )),
+            MatchStatus::Diverged => Some((
+                "diverged",
+                format!("prod also changes {}, which staging's change does not touch", m.extra_paths.join(", ")),
+            )),
+        };
+        p.staging = Some(m);
+        if let Some((id, msg)) = message {
+            b.builtin(id, Some(Env::Prod), Some((p, i)), msg, None);
+        }
+    }
+
+    // Staging changes that no prod change answered.
+    let prod_addresses: HashSet<&str> = prod.iter().map(|p| p.address.as_str()).collect();
+    for (j, s) in staging.iter().enumerate() {
+        if claimed[j] {
+            continue;
+        }
+        let prod_addr = policy.map_to_prod(&s.address).unwrap_or_else(|| s.address.clone());
+        if prod_addresses.contains(prod_addr.as_str()) {
+            continue;
+        }
+        b.builtin(
+            "staging-only",
+            Some(Env::Staging),
+            Some((s, j)),
+            format!("staging will {}; prod's plan does not", s.describe()),
+            None,
+        );
+    }
+}
+
+/// A new instance (prod `web[2]`, no staging `web[2]`): compare with the
+/// other instances of the same resource in staging.
+fn sibling_match(p: &Change, staging: &[Change], siblings: Option<&Vec<usize>>) -> StagingMatch {
+    let Some(siblings) = siblings.filter(|s| !s.is_empty()) else {
+        return StagingMatch {
+            status: MatchStatus::Absent,
+            address: None,
+            via: None,
+            action: None,
+            extra_paths: Vec::new(),
+        };
+    };
+    // Best first: matched, then diverged, then escalated over the most
+    // destructive sibling.
+    let mut best: Option<(u8, usize, MatchStatus, Vec<String>)> = None;
+    for &j in siblings {
+        let (status, extra) = compare(p, &staging[j]);
+        let score = match status {
+            MatchStatus::Matched => 3,
+            MatchStatus::Diverged if extra.is_empty() => 1,
+            MatchStatus::Diverged => 2,
+            _ => 0,
+        };
+        if best.as_ref().is_none_or(|(s, ..)| score > *s) {
+            best = Some((score, j, status, extra));
+        }
+    }
+    let (_, j, status, extra) = best.expect("siblings is not empty");
+    StagingMatch {
+        status,
+        address: Some(staging[j].address.clone()),
+        via: Some(Via::Sibling),
+        action: Some(staging[j].describe()),
+        extra_paths: extra,
+    }
+}

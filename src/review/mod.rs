@@ -1,0 +1,394 @@
+//! The analysis: classify every change, apply policy, match prod to staging,
+//! and produce one [`Review`] that every renderer reads.
+//!
+//! Pure: no I/O, no clock, no environment. Today's date comes in through
+//! [`Options`]. Output is deterministic: findings are ordered by level (most
+//! severe first), then id, then address; changes by address.
+
+mod analyze;
+mod checks;
+mod matching;
+pub mod redact;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::plan::{Action, Mode, Plan};
+use crate::policy::{Date, Origin, Policy};
+use crate::rules::Level;
+
+pub use analyze::{AttrDiff, Shown};
+
+/// Which environment a plan or finding belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Env {
+    Staging,
+    Prod,
+}
+
+impl Env {
+    pub fn name(self) -> &'static str {
+        match self {
+            Env::Staging => "staging",
+            Env::Prod => "prod",
+        }
+    }
+}
+
+/// Settings of one analysis run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Today's date, for exception expiry.
+    pub today: Date,
+    /// `--approved`: the digest the staging plan must have.
+    pub approved: Option<String>,
+    /// Compute per-attribute `before -> after` diffs (text and Markdown need
+    /// them; JSON does not).
+    pub attribute_diffs: bool,
+    /// For `check`: which environment the single plan is.
+    pub env: Env,
+}
+
+/// The gate's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Block,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Block => "block",
+        }
+    }
+}
+
+/// An exception that waived a finding.
+#[derive(Clone, Debug, Serialize)]
+pub struct Waiver {
+    pub reason: String,
+    pub expires: Option<String>,
+    pub origin: Origin,
+}
+
+/// One finding.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub level: Level,
+    pub env: Option<Env>,
+    pub address: Option<String>,
+    pub message: String,
+    /// The policy rule, stateful/disruptive entry, level override or
+    /// exception behind the finding; `None` for a built-in default.
+    pub origin: Option<Origin>,
+    /// Set when an exception waived the finding: it then does not count.
+    pub waived: Option<Waiver>,
+}
+
+impl Finding {
+    /// Whether the finding counts toward the verdict.
+    pub fn counts(&self) -> bool {
+        self.waived.is_none()
+    }
+}
+
+/// How a prod change relates to staging's plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchStatus {
+    Matched,
+    Diverged,
+    Escalated,
+    Absent,
+}
+
+/// How the staging counterpart was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Via {
+    /// The same address.
+    Address,
+    /// An address rewritten by `[[compare.map]]`.
+    Mapped,
+    /// The prod change's `previous_address` (a move).
+    PreviousAddress,
+    /// Another instance of the same resource (count/for_each differ).
+    Sibling,
+}
+
+/// A prod change's staging counterpart.
+#[derive(Clone, Debug, Serialize)]
+pub struct StagingMatch {
+    pub status: MatchStatus,
+    /// The staging address matched, if any.
+    pub address: Option<String>,
+    pub via: Option<Via>,
+    /// Staging's action there (`no-op` when staging leaves it unchanged).
+    pub action: Option<String>,
+    /// Attribute paths prod changes and staging does not (shape form).
+    pub extra_paths: Vec<String>,
+}
+
+/// One analysed change (prod, staging or drift).
+#[derive(Clone, Debug, Serialize)]
+pub struct Change {
+    pub address: String,
+    pub previous_address: Option<String>,
+    pub deposed: Option<String>,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub mode: &'static str,
+    pub action: Action,
+    pub importing: bool,
+    pub moved: bool,
+    pub action_reason: Option<String>,
+    /// Attribute paths whose change forces replacement.
+    pub replace_paths: Vec<String>,
+    /// The `deferred_changes` reason, for a deferred change.
+    pub deferred: Option<String>,
+    /// Attribute paths the change touches (update and replace only).
+    pub changed_paths: Vec<String>,
+    /// Prod changes in `review`: the staging counterpart.
+    pub staging: Option<StagingMatch>,
+    /// Why the policy treats the resource as stateful, if it does.
+    pub stateful: Option<String>,
+    /// The same paths, as steps.
+    #[serde(skip)]
+    pub paths: Vec<crate::plan::Path>,
+    /// The change's shape for matching: changed paths with list indices as
+    /// `[*]`, minus `[compare] ignore_paths`, sorted.
+    #[serde(skip)]
+    pub shape: Vec<String>,
+    /// Indices into [`Review::findings`].
+    #[serde(skip)]
+    pub findings: Vec<usize>,
+    /// Display diffs, masked; empty unless asked for.
+    #[serde(skip)]
+    pub attributes: Vec<AttrDiff>,
+}
+
+impl Change {
+    /// The action as a reviewer reads it ("replace (destroy before create)").
+    pub fn describe(&self) -> String {
+        let base = match self.action {
+            Action::NoOp if self.importing => "import",
+            Action::NoOp if self.moved => "move",
+            Action::NoOp => "no-op",
+            Action::Read => "read",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete if self.deposed.is_some() => "delete deposed object",
+            Action::Delete => "delete",
+            Action::ReplaceDestroyFirst => "replace (destroy before create)",
+            Action::ReplaceCreateFirst => "replace (create before destroy)",
+            Action::Forget => "forget",
+            Action::ReplaceForget => "replace (old object forgotten)",
+        };
+        let mut s = base.to_owned();
+        if self.importing && self.action != Action::NoOp {
+            s.push_str(" + import");
+        }
+        if self.moved && !(self.action == Action::NoOp && !self.importing) {
+            s.push_str(" + move");
+        }
+        s
+    }
+}
+
+/// An output change (values masked, for display).
+#[derive(Clone, Debug, Serialize)]
+pub struct OutputLine {
+    pub name: String,
+    pub action: Action,
+    pub sensitive: bool,
+    #[serde(skip)]
+    pub diff: Option<AttrDiff>,
+}
+
+/// What the review says about one plan.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanInfo {
+    pub file: String,
+    pub digest: String,
+    pub format_version: Option<String>,
+    pub terraform_version: Option<String>,
+    pub opentofu: bool,
+    pub errored: Option<bool>,
+    pub complete: Option<bool>,
+    pub applyable: Option<bool>,
+    /// Number of changes per action (no-ops included), by action name.
+    pub actions: BTreeMap<String, usize>,
+}
+
+/// The whole analysis.
+#[derive(Debug, Serialize)]
+pub struct Review {
+    /// `check` (one plan) or `review` (staging and prod).
+    pub command: &'static str,
+    pub verdict: Verdict,
+    pub prod: PlanInfo,
+    pub staging: Option<PlanInfo>,
+    pub findings: Vec<Finding>,
+    /// The prod changes (for `check`: the plan's changes), by address.
+    pub changes: Vec<Change>,
+    /// Staging's changes, for context (`review` only).
+    pub staging_changes: Vec<Change>,
+    /// Prod's relevant drift.
+    pub drift: Vec<Change>,
+    pub outputs: Vec<OutputLine>,
+}
+
+impl Review {
+    /// Findings that count, at `level` or above.
+    pub fn count_at_least(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.counts() && f.level >= level).count()
+    }
+}
+
+fn verdict_of(findings: &[Finding]) -> Verdict {
+    match findings.iter().filter(|f| f.counts()).map(|f| f.level).max() {
+        Some(Level::Block) => Verdict::Block,
+        Some(Level::Warn) => Verdict::Warn,
+        _ => Verdict::Pass,
+    }
+}
+
+fn plan_info(plan: &Plan<'_>) -> PlanInfo {
+    let mut actions = BTreeMap::new();
+    for c in &plan.changes {
+        let key = if c.action == Action::NoOp && c.importing {
+            "import"
+        } else if c.action == Action::NoOp && c.is_moved() {
+            "move"
+        } else {
+            c.action.name()
+        };
+        *actions.entry(key.to_owned()).or_insert(0) += 1;
+    }
+    if !plan.deferred.is_empty() {
+        actions.insert("deferred".into(), plan.deferred.len());
+    }
+    PlanInfo {
+        file: plan.name.clone(),
+        digest: plan.digest.clone(),
+        format_version: plan.format_version.as_deref().map(str::to_owned),
+        terraform_version: plan.terraform_version.as_deref().map(str::to_owned),
+        opentofu: plan.opentofu,
+        errored: plan.status.errored,
+        complete: plan.status.complete,
+        applyable: plan.status.applyable,
+        actions,
+    }
+}
+
+/// `plangate check`: one plan, destructive actions and policy.
+pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
+    let redactor = redact::Redactor::from_plans(&[plan]);
+    let analysed = analyze::analyze_plan(plan, policy, &redactor, opts.attribute_diffs);
+    let mut b = checks::Builder::new(policy);
+    let mut changes = analysed.changes;
+    b.plan_status(plan, Some(opts.env));
+    b.change_findings(&mut changes, plan, opts.env);
+    let drift = analyze::relevant_drift(plan, policy, &redactor, opts.attribute_diffs);
+    let outputs = analysed.outputs;
+    finish(b, "check", plan_info(plan), None, changes, Vec::new(), drift, outputs, opts)
+}
+
+/// `plangate review`: prod against the approved staging plan.
+pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
+    let redactor = redact::Redactor::from_plans(&[staging, prod]);
+    let diffs = opts.attribute_diffs;
+    let (s, p) = std::thread::scope(|scope| {
+        let s = scope.spawn(|| analyze::analyze_plan(staging, policy, &redactor, diffs));
+        let p = analyze::analyze_plan(prod, policy, &redactor, diffs);
+        (s.join().expect("staging analysis thread panicked"), p)
+    });
+    let mut b = checks::Builder::new(policy);
+    let mut changes = p.changes;
+    let mut staging_changes = s.changes;
+
+    if let Some(approved) = &opts.approved {
+        b.approval(staging, approved);
+    }
+    b.plan_status(prod, Some(Env::Prod));
+    b.plan_status(staging, Some(Env::Staging));
+    b.change_findings(&mut changes, prod, Env::Prod);
+    b.staging_rule_findings(&mut staging_changes, staging);
+    matching::match_changes(&mut b, &mut changes, &staging_changes, staging, policy);
+    b.parity(staging, prod, &changes);
+    for c in &mut staging_changes {
+        // Staging changes are context; their own policy findings were added
+        // only for rules scoped to staging.
+        c.staging = None;
+    }
+    let drift = analyze::relevant_drift(prod, policy, &redactor, diffs);
+    b.drift_findings(&drift);
+    finish(
+        b,
+        "review",
+        plan_info(prod),
+        Some(plan_info(staging)),
+        changes,
+        staging_changes,
+        drift,
+        p.outputs,
+        opts,
+    )
+}
+
+#[allow(clippy::too_many_arguments)] // one call site each in check and review; a struct would only rename these
+fn finish(
+    b: checks::Builder<'_>,
+    command: &'static str,
+    prod: PlanInfo,
+    staging: Option<PlanInfo>,
+    mut changes: Vec<Change>,
+    mut staging_changes: Vec<Change>,
+    drift: Vec<Change>,
+    outputs: Vec<OutputLine>,
+    opts: &Options,
+) -> Review {
+    let findings = b.finish(opts.today, &mut changes, &mut staging_changes);
+    Review {
+        command,
+        verdict: verdict_of(&findings),
+        prod,
+        staging,
+        findings,
+        changes,
+        staging_changes,
+        drift,
+        outputs,
+    }
+}
+
+/// The rank of an action for `escalated`: no-op < read < create/import/move
+/// < update < forget < replace (create first) < replace (destroy first) =
+/// delete.
+pub fn rank(action: Action, importing: bool, moved: bool) -> u8 {
+    match action {
+        Action::NoOp if importing || moved => 2,
+        Action::NoOp => 0,
+        Action::Read => 1,
+        Action::Create => 2,
+        Action::Update => 3,
+        Action::Forget | Action::ReplaceForget => 4,
+        Action::ReplaceCreateFirst => 5,
+        Action::ReplaceDestroyFirst | Action::Delete => 6,
+    }
+}
+
+pub(crate) fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::Managed => "managed",
+        Mode::Data => "data",
+    }
+}
