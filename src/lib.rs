@@ -5,3 +5,4 @@ pub mod policy;
 pub mod rules;
 pub mod review;
 pub mod render;
+pub mod cli;

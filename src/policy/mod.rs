@@ -10,6 +10,7 @@
 mod builtin;
 mod parse;
 pub mod pattern;
+pub mod show;
 
 use std::collections::BTreeMap;
 use std::fmt;

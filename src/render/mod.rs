@@ -12,3 +12,5 @@ pub enum Format {
     Markdown,
     Json,
 }
+pub mod text;
+pub mod markdown;

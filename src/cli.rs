@@ -1,0 +1,348 @@
+//! The command line: raw clap arguments, resolved into settings, run, and
+//! mapped to an exit status (0 pass, 1 gate failed, 2 could not evaluate).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::plan::{self, Plan, Source};
+use crate::policy::{self, Date, Policy};
+use crate::render::{self, Format};
+use crate::review::{self, Env, Options, Review, Verdict};
+use crate::rules::{self, Level};
+
+/// Review gate for Terraform/OpenTofu plans: blocks stateful destroys and
+/// shows what prod does that staging did not.
+#[derive(Parser, Debug)]
+#[command(name = "plangate", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compare prod's plan with the approved staging plan, and gate prod.
+    Review(ReviewArgs),
+    /// Gate one plan: destructive actions and policy only.
+    Check(CheckArgs),
+    /// Print the approval digest of plans (`sha256:...`).
+    Fingerprint {
+        /// Plan JSON files (`-` for standard input).
+        #[arg(required = true)]
+        plans: Vec<String>,
+    },
+    /// Validate or show policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// List every finding id with its default level, or explain one.
+    Rules {
+        /// Explain one finding id.
+        #[arg(long, value_name = "ID")]
+        explain: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Check policy files; exit 2 with every problem if any is invalid.
+    Validate {
+        /// Policy files or directories (default: only the built-in pack).
+        paths: Vec<PathBuf>,
+        /// Do not load the built-in pack.
+        #[arg(long)]
+        no_default_policy: bool,
+    },
+    /// Print the effective policy, with where each entry came from.
+    Show {
+        /// Policy files or directories, added after the built-in pack.
+        paths: Vec<PathBuf>,
+        /// Do not load the built-in pack.
+        #[arg(long)]
+        no_default_policy: bool,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Block,
+    Warn,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EnvArg {
+    Prod,
+    Staging,
+}
+
+#[derive(Args, Debug)]
+pub struct Common {
+    /// A policy file or a directory of `*.toml` files (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+    /// Do not load the built-in policy pack.
+    #[arg(long)]
+    pub no_default_policy: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Color in text output (`NO_COLOR` is honoured with `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// The level that fails the gate (exit 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Block)]
+    pub fail_on: FailOn,
+    /// Today's date for exception expiry (default: the system clock, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+    /// Markdown: the id in the hidden marker `<!-- plangate:ID -->`.
+    #[arg(long, value_name = "ID", default_value = "plangate")]
+    pub comment_id: String,
+    /// Markdown: the size budget in characters.
+    #[arg(long, value_name = "N", default_value_t = 65_536)]
+    pub max_chars: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// The approved staging plan JSON (`-` for standard input).
+    #[arg(long, value_name = "PLAN")]
+    pub staging: String,
+    /// The prod plan JSON (`-` for standard input).
+    #[arg(long, value_name = "PLAN")]
+    pub prod: String,
+    /// The digest of the approved staging plan (`plangate fingerprint`);
+    /// the gate blocks if the staging plan given is not that one.
+    #[arg(long, value_name = "DIGEST")]
+    pub approved: Option<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The plan JSON (`-` for standard input).
+    pub plan: String,
+    /// Which environment the plan is (scopes `[[rule]] env`).
+    #[arg(long, value_enum, default_value_t = EnvArg::Prod)]
+    pub env: EnvArg,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Runs a parsed command line; `Err` means "could not evaluate" (exit 2).
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Review(args) => run_review(args),
+        Command::Check(args) => run_check(args),
+        Command::Fingerprint { plans } => run_fingerprint(&plans),
+        Command::Policy(PolicyCommand::Validate { paths, no_default_policy }) => {
+            let policy = load_policy(&paths, no_default_policy)?;
+            println!(
+                "policy OK: {} file(s), {} stateful entries, {} disruptive entries, {} rules, {} exceptions",
+                policy.files.len(),
+                policy.stateful.len(),
+                policy.disruptive.len(),
+                policy.rules.len(),
+                policy.exceptions.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Policy(PolicyCommand::Show { paths, no_default_policy }) => {
+            let policy = load_policy(&paths, no_default_policy)?;
+            print!("{}", crate::policy::show::show(&policy));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules { explain } => run_rules(explain.as_deref()),
+    }
+}
+
+fn run_rules(explain: Option<&str>) -> Result<ExitCode> {
+    let mut out = String::new();
+    match explain {
+        Some(id) => {
+            let Some(r) = rules::builtin(id) else {
+                let ids: Vec<&str> = rules::RULES.iter().map(|r| r.id).collect();
+                bail!("unknown finding id `{id}`; known ids: {}", ids.join(", "));
+            };
+            out.push_str(&format!(
+                "{} (default level: {})\n\n{}\n\n{}\n\nDocs: docs/rules.md#{}\n",
+                r.id, r.level, r.summary, r.explain, r.id
+            ));
+        }
+        None => {
+            for r in rules::RULES {
+                out.push_str(&format!("{:<22} {:<6} {}\n", r.id, r.level, r.summary));
+            }
+        }
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_fingerprint(paths: &[String]) -> Result<ExitCode> {
+    check_one_stdin(paths.iter().map(String::as_str))?;
+    for path in paths {
+        let source = Source::read(path)?;
+        let plan = plan::parse_plan(&source)?;
+        println!("{}  {}", plan.digest, plan.name);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_one_stdin<'a>(paths: impl Iterator<Item = &'a str>) -> Result<()> {
+    if paths.filter(|p| *p == "-").count() > 1 {
+        bail!("only one plan can be read from standard input (`-`)");
+    }
+    Ok(())
+}
+
+fn load_policy(paths: &[PathBuf], no_default: bool) -> Result<Policy> {
+    policy::load_paths(paths, no_default).map_err(|problems| {
+        let mut msg = format!("invalid policy ({} problem(s)):", problems.len());
+        for p in &problems {
+            msg.push_str(&format!("\n  {p}"));
+        }
+        msg.push_str("\nfix the policy files (see docs/policy.md) and run `plangate policy validate`");
+        anyhow::anyhow!(msg)
+    })
+}
+
+fn today(arg: Option<&str>) -> Result<Date> {
+    match arg {
+        Some(s) => Date::parse(s).with_context(|| format!("`--today {s}` is not a date; write YYYY-MM-DD")),
+        None => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .context("the system clock is before 1970")?
+                .as_secs();
+            Ok(Date::from_unix_days((secs / 86_400) as i64))
+        }
+    }
+}
+
+fn validate_common(c: &Common) -> Result<()> {
+    if c.comment_id.is_empty()
+        || !c
+            .comment_id
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-'))
+    {
+        bail!(
+            "`--comment-id {}` must be letters, digits, `.`, `_` or `-`",
+            plan::escape_for_message(&c.comment_id)
+        );
+    }
+    if c.max_chars < 1000 {
+        bail!("`--max-chars` must be at least 1000");
+    }
+    Ok(())
+}
+
+fn options(c: &Common, env: Env, approved: Option<String>) -> Result<Options> {
+    Ok(Options {
+        today: today(c.today.as_deref())?,
+        approved,
+        attribute_diffs: c.format != Format::Json,
+        env,
+    })
+}
+
+fn run_review(args: ReviewArgs) -> Result<ExitCode> {
+    validate_common(&args.common)?;
+    check_one_stdin([args.staging.as_str(), args.prod.as_str()].into_iter())?;
+    let policy = load_policy(&args.common.policy, args.common.no_default_policy)?;
+    let opts = options(&args.common, Env::Prod, args.approved.clone())?;
+    // Read and parse both plans in parallel; the plans borrow the sources.
+    let (staging_src, prod_src) = std::thread::scope(|s| {
+        let st = s.spawn(|| Source::read(&args.staging));
+        let pr = Source::read(&args.prod);
+        (st.join().expect("reader thread panicked"), pr)
+    });
+    let (staging_src, prod_src) = (staging_src?, prod_src?);
+    let (staging, prod) = std::thread::scope(|s| {
+        let st = s.spawn(|| plan::parse_plan(&staging_src));
+        let pr = plan::parse_plan(&prod_src);
+        (st.join().expect("parser thread panicked"), pr)
+    });
+    let (staging, prod) = (staging?, prod?);
+    let review = review::review(&staging, &prod, &policy, &opts);
+    emit(&review, &args.common)
+}
+
+fn run_check(args: CheckArgs) -> Result<ExitCode> {
+    validate_common(&args.common)?;
+    let policy = load_policy(&args.common.policy, args.common.no_default_policy)?;
+    let env = match args.env {
+        EnvArg::Prod => Env::Prod,
+        EnvArg::Staging => Env::Staging,
+    };
+    let opts = options(&args.common, env, None)?;
+    let source = Source::read(&args.plan)?;
+    let plan: Plan<'_> = plan::parse_plan(&source)?;
+    let review = review::check(&plan, &policy, &opts);
+    emit(&review, &args.common)
+}
+
+/// Writes the report and maps the verdict to the exit status.
+fn emit(review: &Review, c: &Common) -> Result<ExitCode> {
+    let to_terminal = c.output.is_none() && std::io::stdout().is_terminal();
+    let color = match c.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let mut buf: Vec<u8> = Vec::new();
+    match c.format {
+        Format::Text => render::text::render(review, render::text::TextOptions { color }, &mut buf),
+        Format::Json => render::json::render(review, &mut buf),
+        Format::Markdown => render::markdown::render(
+            review,
+            &render::markdown::MarkdownOptions {
+                comment_id: c.comment_id.clone(),
+                max_chars: c.max_chars,
+            },
+            &mut buf,
+        ),
+    }
+    .context("cannot render the report")?;
+    match &c.output {
+        Some(path) => std::fs::write(path, &buf).with_context(|| format!("cannot write `{}`", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth exit 2.
+            match out.write_all(&buf).and_then(|()| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                r => r.context("cannot write the report")?,
+            }
+        }
+    }
+    Ok(exit_code(review.verdict, c.fail_on))
+}
+
+/// 1 when the gate fails, else 0.
+pub fn exit_code(verdict: Verdict, fail_on: FailOn) -> ExitCode {
+    let threshold = match fail_on {
+        FailOn::Block => Level::Block,
+        FailOn::Warn => Level::Warn,
+    };
+    let worst = match verdict {
+        Verdict::Block => Some(Level::Block),
+        Verdict::Warn => Some(Level::Warn),
+        Verdict::Pass => None,
+    };
+    if worst.is_some_and(|l| l >= threshold) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}

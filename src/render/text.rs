@@ -1,0 +1,315 @@
+//! The terminal report (`--format text`): summary table, findings most
+//! severe first, then the annotated diff of every prod change.
+//!
+//! Every plan-derived string goes through [`escape::terminal`], so with or
+//! without color the output holds no control bytes but the ones we add.
+
+use std::io::Write;
+
+use owo_colors::{OwoColorize, Style};
+use similar::{ChangeTag, TextDiff};
+use tabled::builder::Builder;
+use tabled::settings::Style as TableStyle;
+
+use super::escape::terminal;
+use crate::plan::Action;
+use crate::review::{AttrDiff, Change, Finding, MatchStatus, PlanInfo, Review, Shown, Verdict};
+use crate::rules::Level;
+
+/// Options of the text renderer.
+#[derive(Clone, Copy, Debug)]
+pub struct TextOptions {
+    pub color: bool,
+}
+
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, s: &str, style: Style) -> String {
+        if self.color { s.style(style).to_string() } else { s.to_owned() }
+    }
+
+    fn level(&self, level: Level) -> String {
+        let (name, style) = match level {
+            Level::Block => ("BLOCK", Style::new().red().bold()),
+            Level::Warn => ("WARN ", Style::new().yellow().bold()),
+            Level::Info => ("INFO ", Style::new().cyan()),
+        };
+        self.paint(name, style)
+    }
+}
+
+/// The summary columns, in order, and the action names each counts.
+pub const ACTION_COLUMNS: &[(&str, &[&str])] = &[
+    ("create", &["create"]),
+    ("update", &["update"]),
+    ("replace", &["replace", "replace-create-first", "replace-forget"]),
+    ("delete", &["delete"]),
+    ("forget", &["forget"]),
+    ("import", &["import"]),
+    ("move", &["move"]),
+    ("read", &["read"]),
+];
+
+/// The number of changes of one summary column.
+pub fn column_count(info: &PlanInfo, names: &[&str]) -> usize {
+    names.iter().map(|n| info.actions.get(*n).copied().unwrap_or(0)).sum()
+}
+
+pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::io::Result<()> {
+    let p = Painter { color: opts.color };
+    let mut w = std::io::BufWriter::new(out);
+    let verdict = match review.verdict {
+        Verdict::Block => p.paint("BLOCKED", Style::new().red().bold()),
+        Verdict::Warn => p.paint("PASSED WITH WARNINGS", Style::new().yellow().bold()),
+        Verdict::Pass => p.paint("PASSED", Style::new().green().bold()),
+    };
+    match &review.staging {
+        Some(s) => writeln!(
+            w,
+            "plangate review: {verdict}\n  prod    {}\n  staging {}",
+            terminal(&review.prod.file),
+            terminal(&s.file)
+        )?,
+        None => writeln!(w, "plangate check: {verdict}\n  plan {}", terminal(&review.prod.file))?,
+    }
+    writeln!(w)?;
+    summary_table(review, &mut w)?;
+    writeln!(w)?;
+
+    let counting: Vec<&Finding> = review.findings.iter().filter(|f| f.counts()).collect();
+    if counting.is_empty() {
+        writeln!(w, "No findings.")?;
+    } else {
+        writeln!(w, "{}", p.paint("Findings", Style::new().bold()))?;
+        for f in &counting {
+            finding_line(&p, f, &mut w)?;
+        }
+    }
+    let waived: Vec<&Finding> = review.findings.iter().filter(|f| !f.counts()).collect();
+    if !waived.is_empty() {
+        writeln!(w, "\n{}", p.paint("Waived by exceptions", Style::new().bold()))?;
+        for f in waived {
+            finding_line(&p, f, &mut w)?;
+        }
+    }
+
+    let mut order: Vec<&Change> = review.changes.iter().collect();
+    order.sort_by_key(|c| std::cmp::Reverse(severity(review, c)));
+    if !order.is_empty() {
+        let title = if review.staging.is_some() { "Changes in prod" } else { "Changes" };
+        writeln!(w, "\n{} ({})", p.paint(title, Style::new().bold()), order.len())?;
+        for c in order {
+            change_block(&p, review, c, &mut w)?;
+        }
+    }
+    let context: Vec<&Change> = review
+        .staging_changes
+        .iter()
+        .filter(|c| c.action.destroys() || matches!(c.action, Action::Forget | Action::ReplaceForget))
+        .collect();
+    if !context.is_empty() {
+        writeln!(
+            w,
+            "\n{} ({})",
+            p.paint("Staging context: destructive changes staging's plan already showed", Style::new().bold()),
+            context.len()
+        )?;
+        for c in context {
+            change_block(&p, review, c, &mut w)?;
+        }
+    }
+    if !review.drift.is_empty() {
+        writeln!(w, "\n{} ({})", p.paint("Drift in prod (changed outside Terraform)", Style::new().bold()), review.drift.len())?;
+        for c in &review.drift {
+            change_block(&p, review, c, &mut w)?;
+        }
+    }
+    let outputs: Vec<_> = review.outputs.iter().filter_map(|o| o.diff.as_ref().map(|d| (o, d))).collect();
+    if !outputs.is_empty() {
+        writeln!(w, "\n{}", p.paint("Output changes", Style::new().bold()))?;
+        for (o, d) in outputs {
+            attr_lines(&p, o.action, d, "  ", &mut w)?;
+        }
+    }
+    w.flush()
+}
+
+/// Orders changes: worst finding first, then destructive actions.
+fn severity(review: &Review, c: &Change) -> (u8, u8, std::cmp::Reverse<String>) {
+    let worst = c
+        .findings
+        .iter()
+        .map(|&i| &review.findings[i])
+        .filter(|f| f.counts())
+        .map(|f| f.level as u8 + 1)
+        .max()
+        .unwrap_or(0);
+    (worst, crate::review::rank(c.action, c.importing, c.moved), std::cmp::Reverse(c.address.clone()))
+}
+
+fn summary_table(review: &Review, w: &mut dyn Write) -> std::io::Result<()> {
+    let mut b = Builder::default();
+    let mut header = vec!["plan".to_owned()];
+    header.extend(ACTION_COLUMNS.iter().map(|(n, _)| (*n).to_owned()));
+    b.push_record(header);
+    let mut row = |name: &str, info: &PlanInfo| {
+        let mut r = vec![name.to_owned()];
+        r.extend(ACTION_COLUMNS.iter().map(|(_, names)| column_count(info, names).to_string()));
+        b.push_record(r);
+    };
+    row(if review.staging.is_some() { "prod" } else { "plan" }, &review.prod);
+    if let Some(s) = &review.staging {
+        row("staging", s);
+    }
+    let mut table = b.build();
+    table.with(TableStyle::rounded());
+    writeln!(w, "{table}")?;
+    let count = |l: Level| review.findings.iter().filter(|f| f.counts() && f.level == l).count();
+    let waived = review.findings.iter().filter(|f| !f.counts()).count();
+    write!(
+        w,
+        "findings: {} block, {} warn, {} info",
+        count(Level::Block),
+        count(Level::Warn),
+        count(Level::Info)
+    )?;
+    if waived > 0 {
+        write!(w, ", {waived} waived")?;
+    }
+    writeln!(w)
+}
+
+fn finding_line(p: &Painter, f: &Finding, w: &mut dyn Write) -> std::io::Result<()> {
+    let env = f.env.map_or(String::new(), |e| format!("{}: ", e.name()));
+    let address = f.address.as_deref().map_or(String::new(), |a| format!("{env}{}  ", terminal(a)));
+    write!(w, "  {} {:<20} {address}{}", p.level(f.level), f.id, terminal(&f.message))?;
+    if let Some(o) = &f.origin {
+        write!(w, "  [{}]", terminal(&o.to_string()))?;
+    }
+    if let Some(waiver) = &f.waived {
+        write!(
+            w,
+            "\n        waived by {}: {}{}",
+            terminal(&waiver.origin.to_string()),
+            terminal(&waiver.reason),
+            waiver.expires.as_ref().map_or(String::new(), |d| format!(" (until {d})"))
+        )?;
+    }
+    writeln!(w)
+}
+
+fn action_style(a: Action) -> Style {
+    match a {
+        Action::Create => Style::new().green(),
+        Action::Update => Style::new().yellow(),
+        Action::Read => Style::new().cyan(),
+        Action::NoOp => Style::new(),
+        _ => Style::new().red(),
+    }
+}
+
+fn change_block(p: &Painter, review: &Review, c: &Change, w: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(w)?;
+    let header = format!("  {} {} will {}", c.action.symbol(), terminal(&c.address), c.describe());
+    writeln!(w, "{}", p.paint(&header, action_style(c.action).bold()))?;
+    if let Some(d) = &c.deposed {
+        writeln!(w, "      deposed object: {}", terminal(d))?;
+    }
+    if let Some(prev) = &c.previous_address {
+        writeln!(w, "      moved from: {}", terminal(prev))?;
+    }
+    let mut why = Vec::new();
+    if let Some(r) = &c.action_reason {
+        why.push(terminal(r).into_owned());
+    }
+    if !c.replace_paths.is_empty() {
+        why.push(format!("forces replacement: {}", terminal(&c.replace_paths.join(", "))));
+    }
+    if let Some(d) = &c.deferred {
+        why.push(format!("deferred: {}", terminal(d)));
+    }
+    if !why.is_empty() {
+        writeln!(w, "      why: {}", why.join("; "))?;
+    }
+    if let Some(s) = &c.stateful {
+        writeln!(w, "      stateful: {}", terminal(s))?;
+    }
+    if let Some(m) = &c.staging {
+        let status = match m.status {
+            MatchStatus::Matched => p.paint("matched", Style::new().green()),
+            MatchStatus::Diverged => p.paint("diverged", Style::new().yellow()),
+            MatchStatus::Escalated => p.paint("escalated", Style::new().red()),
+            MatchStatus::Absent => p.paint("not in staging", Style::new().yellow()),
+        };
+        let at = match (&m.address, &m.action) {
+            (Some(a), Some(act)) if a != &c.address => format!(": {} will {act}", terminal(a)),
+            (_, Some(act)) => format!(": staging will {act}"),
+            _ => String::new(),
+        };
+        writeln!(w, "      staging: {status}{at}")?;
+    }
+    for &i in &c.findings {
+        let f = &review.findings[i];
+        let waived = if f.counts() { "" } else { " (waived)" };
+        writeln!(w, "      {} {}{waived}: {}", p.level(f.level), f.id, terminal(&f.message))?;
+    }
+    for a in &c.attributes {
+        attr_lines(p, c.action, a, "      ", w)?;
+    }
+    Ok(())
+}
+
+fn attr_lines(p: &Painter, action: Action, a: &AttrDiff, indent: &str, w: &mut dyn Write) -> std::io::Result<()> {
+    let path = terminal(&a.path);
+    let forces = if a.forces_replacement { p.paint("  # forces replacement", Style::new().red()) } else { String::new() };
+    let multi = (a.before.as_ref().and_then(Shown::lines), a.after.as_ref().and_then(Shown::lines));
+    if multi.0.is_some() || multi.1.is_some() {
+        writeln!(w, "{indent}{} {path}:{forces}", p.paint("~", Style::new().yellow()))?;
+        let before = multi.0.map_or_else(|| a.before.as_ref().map(Shown::inline).unwrap_or_default(), str::to_owned);
+        let after = multi.1.map_or_else(|| a.after.as_ref().map(Shown::inline).unwrap_or_default(), str::to_owned);
+        for line in line_diff(&before, &after) {
+            let (sign, text, style) = line;
+            let text = format!("{indent}    {sign} {}", terminal(&text));
+            writeln!(w, "{}", p.paint(&text, style))?;
+        }
+        return Ok(());
+    }
+    let line = match (&a.before, &a.after) {
+        (None, None) => format!("{indent}  {path}"),
+        (None, Some(after)) => p.paint(&format!("{indent}+ {path} = {}", terminal(&after.inline())), Style::new().green()),
+        (Some(before), None) if action == Action::Update || action.is_replace() => {
+            p.paint(&format!("{indent}- {path} = {}", terminal(&before.inline())), Style::new().red())
+        }
+        (Some(before), None) => format!("{indent}- {path} = {}", terminal(&before.inline())),
+        (Some(before), Some(after)) => format!(
+            "{indent}{} {path}: {} -> {}",
+            p.paint("~", Style::new().yellow()),
+            terminal(&before.inline()),
+            terminal(&after.inline())
+        ),
+    };
+    writeln!(w, "{line}{forces}")
+}
+
+/// A line diff of two texts: `(sign, line, style)`, unchanged lines kept for
+/// context. At most 400 lines.
+pub fn line_diff(before: &str, after: &str) -> Vec<(char, String, Style)> {
+    let diff = TextDiff::from_lines(before, after);
+    let mut out = Vec::new();
+    for change in diff.iter_all_changes() {
+        let (sign, style) = match change.tag() {
+            ChangeTag::Delete => ('-', Style::new().red()),
+            ChangeTag::Insert => ('+', Style::new().green()),
+            ChangeTag::Equal => (' ', Style::new()),
+        };
+        out.push((sign, change.value().trim_end_matches(['\n', '\r']).to_owned(), style));
+        if out.len() >= 400 {
+            out.push((' ', "… (diff cut at 400 lines)".to_owned(), Style::new()));
+            break;
+        }
+    }
+    out
+}
