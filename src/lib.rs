@@ -1,1 +1,2 @@
 //! plangate: a review gate for Terraform/OpenTofu JSON plans.
+pub mod comment;
