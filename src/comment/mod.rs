@@ -14,7 +14,7 @@ use std::str::FromStr;
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use self::http::{Client, Method, Reply, origin, redact, request_headers};
+use self::http::{Client, Method, Reply, origin, request_headers, scrub};
 
 pub use self::gitlab::encode_project;
 pub use self::http::{HttpSettings, user_agent};
@@ -296,7 +296,7 @@ pub fn post(opts: &CommentOptions, target: &Target, body: &str) -> Result<Outcom
     let forge = forge(target);
     if opts.dry_run {
         return Ok(Outcome::DryRun {
-            request: redact(
+            request: scrub(
                 &dry_run_text(opts, target, forge.as_ref(), body),
                 target.token(),
             ),
