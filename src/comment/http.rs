@@ -438,11 +438,24 @@ fn is_transient(e: &ureq::Error) -> bool {
 /// The `message` (or `error`) field of a JSON error body, shortened; else a short plain-text body.
 fn api_message(body: &str) -> Option<String> {
     let text = match serde_json::from_str::<serde_json::Value>(body) {
-        Ok(v) => match v.get("message").or_else(|| v.get("error")) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-            None => return None,
-        },
+        Ok(v) => {
+            let mut text = match v.get("message").or_else(|| v.get("error")) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => return None,
+            };
+            // GitHub validation errors carry the useful part in `errors[].message`.
+            if let Some(errors) = v.get("errors").and_then(serde_json::Value::as_array) {
+                let details: Vec<&str> = errors
+                    .iter()
+                    .filter_map(|e| e.get("message").and_then(serde_json::Value::as_str))
+                    .collect();
+                if !details.is_empty() {
+                    text = format!("{text} ({})", details.join("; "));
+                }
+            }
+            text
+        }
         Err(_) => body.trim().to_string(),
     };
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -537,6 +550,11 @@ mod tests {
         assert_eq!(
             api_message(r#"{"message":{"note":["is too long"]}}"#).as_deref(),
             Some(r#"{"note":["is too long"]}"#)
+        );
+        assert_eq!(
+            api_message(r#"{"message":"Validation Failed","errors":[{"field":"body","message":"body is too long"}]}"#)
+                .as_deref(),
+            Some("Validation Failed (body is too long)")
         );
         assert_eq!(api_message(""), None);
         assert_eq!(
