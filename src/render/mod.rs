@@ -4,6 +4,8 @@
 
 pub mod escape;
 pub mod json;
+pub mod markdown;
+pub mod text;
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -12,5 +14,3 @@ pub enum Format {
     Markdown,
     Json,
 }
-pub mod text;
-pub mod markdown;
