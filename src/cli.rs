@@ -38,6 +38,8 @@ pub enum Command {
     /// Validate or show policy files.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Post the Markdown review as one pull/merge-request comment, kept up to date.
+    Comment(CommentArgs),
     /// List every finding id with its default level, or explain one.
     Rules {
         /// Explain one finding id.
@@ -64,6 +66,82 @@ pub enum PolicyCommand {
         #[arg(long)]
         no_default_policy: bool,
     },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    Github,
+    Gitlab,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BehaviourArg {
+    /// Edit the comment carrying this marker, else create one.
+    Update,
+    /// Always create a new comment.
+    New,
+    /// Create a new comment, then delete the older ones carrying the marker.
+    DeleteAndNew,
+}
+
+#[derive(Args, Debug)]
+pub struct CommentArgs {
+    /// Where to post.
+    #[arg(value_enum)]
+    pub platform: PlatformArg,
+    /// The approved staging plan JSON (with `--prod`: review and post).
+    #[arg(long, value_name = "PLAN", requires = "prod", conflicts_with = "body")]
+    pub staging: Option<String>,
+    /// The prod plan JSON.
+    #[arg(long, value_name = "PLAN", requires = "staging", conflicts_with = "body")]
+    pub prod: Option<String>,
+    /// Post a Markdown file made earlier by `review --format markdown`
+    /// instead of reviewing here (the exit status is then 0 on success).
+    #[arg(long, value_name = "FILE", required_unless_present = "prod")]
+    pub body: Option<PathBuf>,
+    /// The digest of the approved staging plan.
+    #[arg(long, value_name = "DIGEST")]
+    pub approved: Option<String>,
+    /// A policy file or a directory of `*.toml` files (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+    /// Do not load the built-in policy pack.
+    #[arg(long)]
+    pub no_default_policy: bool,
+    /// The level that fails the gate (exit 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Block)]
+    pub fail_on: FailOn,
+    /// Today's date for exception expiry (default: the system clock, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+    /// The id in the hidden marker `<!-- plangate:ID -->`: one comment per id.
+    #[arg(long, value_name = "ID", default_value = "plangate")]
+    pub comment_id: String,
+    /// The size budget in characters (default: the platform's limit).
+    #[arg(long, value_name = "N")]
+    pub max_chars: Option<usize>,
+    /// What to do with an existing comment.
+    #[arg(long, value_enum, default_value_t = BehaviourArg::Update)]
+    pub behaviour: BehaviourArg,
+    /// Do nothing when the existing comment already says the same.
+    #[arg(long)]
+    pub skip_if_unchanged: bool,
+    /// Print the request that would be made; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// GitHub `owner/name` or GitLab project id or path (default: from CI variables).
+    #[arg(long, value_name = "REPO")]
+    pub repo: Option<String>,
+    /// The pull request number or merge request iid (default: from CI variables).
+    #[arg(long, value_name = "N")]
+    pub number: Option<u64>,
+    /// The API base URL (default: `GITHUB_API_URL` / `CI_API_V4_URL`).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// The environment variable holding the token (default: `GITHUB_TOKEN`;
+    /// GitLab: `GITLAB_TOKEN`, else `CI_JOB_TOKEN`). Tokens are never flags.
+    #[arg(long, value_name = "NAME")]
+    pub token_env: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -167,7 +245,80 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules { explain } => run_rules(explain.as_deref()),
+        Command::Comment(args) => run_comment(args),
     }
+}
+
+fn run_comment(args: CommentArgs) -> Result<ExitCode> {
+    use crate::comment::{self, Behaviour, CommentOptions, HttpSettings, Platform};
+    let platform = match args.platform {
+        PlatformArg::Github => Platform::GitHub,
+        PlatformArg::Gitlab => Platform::GitLab,
+    };
+    let marker = comment::marker_line(&args.comment_id)?;
+    let limit = comment::max_body_chars(platform);
+    let max_chars = args.max_chars.unwrap_or(limit).min(limit);
+    let (body, code) = match (&args.body, &args.staging, &args.prod) {
+        (Some(path), _, _) => {
+            let body = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the comment body `{}`", path.display()))?;
+            if !comment::carries_marker(&body, &marker) {
+                bail!(
+                    "`{}` does not start with the marker `{marker}`; render it with \
+                     `plangate review --format markdown --comment-id {}`",
+                    path.display(),
+                    args.comment_id
+                );
+            }
+            (body, ExitCode::SUCCESS)
+        }
+        (None, Some(staging), Some(prod)) => {
+            let common = Common {
+                policy: args.policy.clone(),
+                no_default_policy: args.no_default_policy,
+                format: Format::Markdown,
+                output: None,
+                color: ColorChoice::Never,
+                fail_on: args.fail_on,
+                today: args.today.clone(),
+                comment_id: args.comment_id.clone(),
+                max_chars,
+            };
+            validate_common(&common)?;
+            let review = review_plans(staging, prod, args.approved.clone(), &common)?;
+            let mut buf = Vec::new();
+            render::markdown::render(
+                &review,
+                &render::markdown::MarkdownOptions {
+                    comment_id: args.comment_id.clone(),
+                    max_chars,
+                },
+                &mut buf,
+            )
+            .context("cannot render the comment")?;
+            let body = String::from_utf8(buf).context("the rendered comment is not UTF-8")?;
+            (body, exit_code(review.verdict, args.fail_on))
+        }
+        _ => bail!("give `--staging` and `--prod` to review and post, or `--body FILE`"),
+    };
+    let mut opts = CommentOptions::new(platform, marker);
+    opts.behaviour = match args.behaviour {
+        BehaviourArg::Update => Behaviour::Update,
+        BehaviourArg::New => Behaviour::New,
+        BehaviourArg::DeleteAndNew => Behaviour::DeleteAndNew,
+    };
+    opts.skip_if_unchanged = args.skip_if_unchanged;
+    opts.dry_run = args.dry_run;
+    opts.api_url = args.api_url;
+    opts.repo = args.repo;
+    opts.number = args.number;
+    opts.token_env = args.token_env;
+    let env = |k: &str| std::env::var(k).ok();
+    opts.http = HttpSettings::from_env(&env);
+    let target = comment::resolve_target(&opts, &env)?;
+    let outcome = comment::post(&opts, &target, &body)?;
+    eprintln!("{outcome}");
+    Ok(code)
 }
 
 fn run_rules(explain: Option<&str>) -> Result<ExitCode> {
@@ -263,13 +414,19 @@ fn options(c: &Common, env: Env, approved: Option<String>) -> Result<Options> {
 
 fn run_review(args: ReviewArgs) -> Result<ExitCode> {
     validate_common(&args.common)?;
-    check_one_stdin([args.staging.as_str(), args.prod.as_str()].into_iter())?;
-    let policy = load_policy(&args.common.policy, args.common.no_default_policy)?;
-    let opts = options(&args.common, Env::Prod, args.approved.clone())?;
-    // Read and parse both plans in parallel; the plans borrow the sources.
+    let review = review_plans(&args.staging, &args.prod, args.approved.clone(), &args.common)?;
+    emit(&review, &args.common)
+}
+
+/// Loads policy and both plans (in parallel) and reviews them.
+fn review_plans(staging: &str, prod: &str, approved: Option<String>, common: &Common) -> Result<Review> {
+    check_one_stdin([staging, prod].into_iter())?;
+    let policy = load_policy(&common.policy, common.no_default_policy)?;
+    let opts = options(common, Env::Prod, approved)?;
+    // Each thread reads and parses one plan; the plans borrow the sources.
     let (staging_src, prod_src) = std::thread::scope(|s| {
-        let st = s.spawn(|| Source::read(&args.staging));
-        let pr = Source::read(&args.prod);
+        let st = s.spawn(|| Source::read(staging));
+        let pr = Source::read(prod);
         (st.join().expect("reader thread panicked"), pr)
     });
     let (staging_src, prod_src) = (staging_src?, prod_src?);
@@ -279,8 +436,7 @@ fn run_review(args: ReviewArgs) -> Result<ExitCode> {
         (st.join().expect("parser thread panicked"), pr)
     });
     let (staging, prod) = (staging?, prod?);
-    let review = review::review(&staging, &prod, &policy, &opts);
-    emit(&review, &args.common)
+    Ok(review::review(&staging, &prod, &policy, &opts))
 }
 
 fn run_check(args: CheckArgs) -> Result<ExitCode> {

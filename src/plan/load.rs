@@ -375,14 +375,18 @@ fn actions<S: AsRef<str>>(file: &str, what: &str, list: &[S]) -> Result<Action, 
 fn resource_change<'a>(
     file: &str,
     section: &str,
-    rc: RawResourceChange<'a>,
+    mut rc: RawResourceChange<'a>,
     deferred: Option<Cow<'a, str>>,
 ) -> Result<ResourceChange<'a>, LoadError> {
-    let what = format!("`{section}` entry `{}`", escape_for_message(&rc.address));
+    let address = match rc.address.take() {
+        Some(a) => a,
+        None => Cow::Owned(address_from_parts(file, section, &rc)?),
+    };
+    let what = format!("`{section}` entry `{}`", escape_for_message(&address));
     let action = actions(file, &what, &rc.change.actions)?;
     let mode = match rc.mode.as_deref() {
         Some("data") => Mode::Data,
-        _ if rc.address.starts_with("data.") || rc.address.contains(".data.") && rc.mode.is_none() => Mode::Data,
+        _ if address.starts_with("data.") || address.contains(".data.") && rc.mode.is_none() => Mode::Data,
         _ => Mode::Managed,
     };
     let mut replace_paths = Vec::new();
@@ -397,14 +401,14 @@ fn resource_change<'a>(
     let importing = rc.change.importing.is_some_and(|v| v.get() != "null") || rc.change.generated_config.is_some();
     let type_ = rc
         .type_
-        .unwrap_or_else(|| Cow::Owned(type_from_address(&rc.address).to_owned()));
+        .unwrap_or_else(|| Cow::Owned(type_from_address(&address).to_owned()));
     let provider_is_tofu = rc
         .provider_name
         .as_deref()
         .is_some_and(|p| p.starts_with("registry.opentofu.org/"));
     let values = values(&rc.change);
     Ok(ResourceChange {
-        address: rc.address,
+        address,
         previous_address: rc.previous_address,
         mode,
         type_,
@@ -417,6 +421,34 @@ fn resource_change<'a>(
         provider_is_tofu,
         values,
     })
+}
+
+/// Rebuilds an instance address from `module_address`, `mode`, `type`,
+/// `name` and `index`.
+fn address_from_parts(file: &str, section: &str, rc: &RawResourceChange<'_>) -> Result<String, LoadError> {
+    let (Some(type_), Some(name)) = (&rc.type_, &rc.name) else {
+        return Err(LoadError::new(
+            file,
+            format!("a `{section}` entry has no `address` (nor `type` and `name`); is it the output of `terraform show -json`?"),
+        ));
+    };
+    let mut a = String::new();
+    if let Some(m) = &rc.module_address {
+        a.push_str(m);
+        a.push('.');
+    }
+    if rc.mode.as_deref() == Some("data") {
+        a.push_str("data.");
+    }
+    a.push_str(type_);
+    a.push('.');
+    a.push_str(name);
+    if let Some(index) = rc.index {
+        a.push('[');
+        a.push_str(index.get());
+        a.push(']');
+    }
+    Ok(a)
 }
 
 /// The resource type from an address, for trimmed plans that lack `type`.

@@ -59,8 +59,16 @@ pub struct RawVariable<'a> {
 
 #[derive(Deserialize)]
 pub struct RawResourceChange<'a> {
-    #[serde(borrow)]
-    pub address: Str<'a>,
+    /// Absent in some Terraform 1.0 `resource_drift` entries; rebuilt from
+    /// the parts below.
+    #[serde(borrow, default)]
+    pub address: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub module_address: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub name: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub index: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub previous_address: Option<Str<'a>>,
     #[serde(borrow, default)]
