@@ -1,0 +1,306 @@
+//! End-to-end tests of the `plangate` binary: exit status, stdout and
+//! stderr together, on the fixtures under `testdata/`.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn plangate() -> Command {
+    let mut c = Command::cargo_bin("plangate").unwrap();
+    c.env_remove("NO_COLOR");
+    c
+}
+
+fn pair(scenario: &str) -> [String; 2] {
+    [
+        format!("testdata/pairs/{scenario}/staging.json"),
+        format!("testdata/pairs/{scenario}/prod.json"),
+    ]
+}
+
+/// Runs `review --format json` on a pair; returns (exit code, report).
+fn review_json(scenario: &str, extra: &[&str]) -> (i32, Value) {
+    let [s, p] = pair(scenario);
+    let out = plangate()
+        .args(["review", "--staging", &s, "--prod", &p, "--format", "json", "--today", "2026-11-24"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    assert!(code == 0 || code == 1, "{scenario}: exit {code}: {}", String::from_utf8_lossy(&out.stderr));
+    (code, serde_json::from_slice(&out.stdout).expect("report is JSON"))
+}
+
+/// `(id, address)` of every finding that counts.
+fn findings(report: &Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["waived"].is_null())
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_owned(),
+                f["address"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn has(report: &Value, id: &str, address: &str) -> bool {
+    findings(report).iter().any(|(i, a)| i == id && a == address)
+}
+
+fn change<'r>(report: &'r Value, address: &str) -> &'r Value {
+    report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == address)
+        .unwrap_or_else(|| panic!("no change for {address}"))
+}
+
+#[test]
+fn bad_inputs_exit_2_with_a_message_naming_the_file() {
+    let cases = [
+        ("empty.json", "empty"),
+        ("blank.json", "empty"),
+        ("binary-plan.tfplan", "binary plan file"),
+        ("state.json", "state file"),
+        ("show-state.json", "for a state"),
+        ("text-plan.txt", "human-readable plan"),
+        ("not-a-plan.json", "none of a plan's keys"),
+        ("array.json", "not an object"),
+        ("hcp-redacted.json", "redacted plan"),
+        ("future-format.json", "`2.0` is not supported"),
+        ("unknown-action.json", "unknown actions `[\"obliterate\"]`"),
+        ("malformed.json", "invalid JSON at line 3, column"),
+        ("setup-terraform-wrapper.json", "terraform_wrapper: false"),
+        ("trailing-brace.json", "invalid JSON at line 1"),
+    ];
+    for (file, expect) in cases {
+        let path = format!("testdata/bad/{file}");
+        let out = plangate().args(["check", &path]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
+        assert!(stderr.contains(&path), "{file}: stderr does not name the file: {stderr}");
+        assert!(stderr.contains(expect), "{file}: expected `{expect}` in: {stderr}");
+        assert!(out.stdout.is_empty(), "{file}: printed a report");
+        // The same input is refused on either side of a review.
+        let ok = "testdata/pairs/nothing-to-do/prod.json";
+        let out = plangate().args(["review", "--staging", ok, "--prod", &path]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "review --prod {file}");
+        let out = plangate().args(["review", "--staging", &path, "--prod", ok]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "review --staging {file}");
+    }
+}
+
+#[test]
+fn missing_file_and_usage_errors_exit_2() {
+    let out = plangate().args(["check", "testdata/no-such-plan.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-plan.json"));
+    plangate().args(["review", "--prod", "x.json"]).assert().code(2);
+    plangate().args(["check", "x", "--format", "yaml"]).assert().code(2);
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    let plan = std::fs::read("testdata/plans/stateful-replace-db.json").unwrap();
+    let out = plangate().args(["check", "-", "--format", "json"]).write_stdin(plan).output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["plans"]["prod"]["file"], "<stdin>");
+    let out = plangate().args(["review", "--staging", "-", "--prod", "-"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn same_change_in_both_environments_passes() {
+    let (code, r) = review_json("same-change", &[]);
+    assert_eq!(code, 0);
+    assert_eq!(r["verdict"], "pass", "{:?}", findings(&r));
+    for c in r["changes"].as_array().unwrap() {
+        assert_eq!(c["staging"]["status"], "matched", "{c}");
+    }
+}
+
+#[test]
+fn prod_only_change_is_not_in_staging() {
+    let (code, r) = review_json("prod-only-change", &[]);
+    assert_eq!(code, 0);
+    assert_eq!(r["verdict"], "warn");
+    assert!(has(&r, "not-in-staging", "terraform_data.log_group"), "{:?}", findings(&r));
+    assert_eq!(change(&r, "terraform_data.log_group")["staging"]["status"], "absent");
+}
+
+#[test]
+fn prod_only_replace_is_escalated_and_destructive() {
+    let (_, r) = review_json("prod-only-replace", &[]);
+    assert!(has(&r, "escalated", "terraform_data.db"), "{:?}", findings(&r));
+    assert!(has(&r, "destructive", "terraform_data.db"));
+    assert!(has(&r, "not-in-staging", "terraform_data.cache"));
+    assert_eq!(change(&r, "terraform_data.db")["action"], "replace");
+    assert_eq!(change(&r, "terraform_data.cache")["action"], "replace-create-first");
+    assert_eq!(change(&r, "terraform_data.db")["staging"]["status"], "escalated");
+}
+
+#[test]
+fn extra_instances_match_their_siblings() {
+    let (code, r) = review_json("scaled-counts", &[]);
+    assert_eq!(code, 0);
+    assert_eq!(r["verdict"], "pass", "{:?}", findings(&r));
+    let web3 = &change(&r, "terraform_data.web[3]")["staging"];
+    assert_eq!(web3["status"], "matched");
+    assert_eq!(web3["via"], "sibling");
+}
+
+#[test]
+fn removed_for_each_keys_are_not_in_staging() {
+    let (_, r) = review_json("removed-for-each-keys", &[]);
+    assert!(has(&r, "not-in-staging", r#"terraform_data.queue["audit"]"#), "{:?}", findings(&r));
+    assert!(has(&r, "destructive", r#"terraform_data.queue["audit"]"#));
+    assert!(has(&r, "escalated", r#"terraform_data.queue["legacy/billing"]"#) || has(&r, "not-in-staging", r#"terraform_data.queue["legacy/billing"]"#));
+    assert!(!findings(&r).iter().any(|(_, a)| a == r#"terraform_data.queue["orders"]"#));
+    assert_eq!(change(&r, r#"terraform_data.queue["audit"]"#)["action_reason"], "delete_because_each_key");
+}
+
+#[test]
+fn moves_match_through_previous_address() {
+    let (_, r) = review_json("moved-resource", &[]);
+    let c = change(&r, "terraform_data.api_gateway");
+    assert_eq!(c["previous_address"], "terraform_data.api");
+    assert_eq!(c["moved"], true);
+    assert!(c["staging"]["address"].is_string(), "{c}");
+}
+
+#[test]
+fn errored_prod_plan_blocks() {
+    let (code, r) = review_json("errored-prod", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(r["verdict"], "block");
+    assert!(findings(&r).iter().any(|(id, _)| id == "plan-not-applicable"));
+}
+
+#[test]
+fn nothing_to_do_passes() {
+    let (code, r) = review_json("nothing-to-do", &[]);
+    assert_eq!(code, 0);
+    assert_eq!(r["verdict"], "pass");
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{:?}", findings(&r));
+}
+
+#[test]
+fn fail_on_warn_turns_warnings_into_exit_1() {
+    let (code, _) = review_json("prod-only-change", &["--fail-on", "warn"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn fingerprint_ignores_formatting_and_timestamp_but_not_changes() {
+    let path = "testdata/pairs/same-change/staging.json";
+    let digest = |bytes: Vec<u8>| {
+        let out = plangate().args(["fingerprint", "-"]).write_stdin(bytes).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
+    };
+    let raw = std::fs::read(path).unwrap();
+    let mut doc: Value = serde_json::from_slice(&raw).unwrap();
+    let original = digest(raw);
+    assert!(original.starts_with("sha256:") && original.len() == 71);
+    doc["timestamp"] = Value::String("2030-01-01T00:00:00Z".into());
+    assert_eq!(digest(serde_json::to_vec_pretty(&doc).unwrap()), original);
+    let changes = doc["resource_changes"].as_array_mut().unwrap();
+    let upd = changes.iter_mut().find(|c| c["change"]["actions"][0] == "update").unwrap();
+    upd["change"]["after"]["input"] = Value::String("something else".into());
+    assert_ne!(digest(serde_json::to_vec(&doc).unwrap()), original);
+}
+
+#[test]
+fn approval_binds_the_staging_plan() {
+    let [s, _] = pair("same-change");
+    let out = plangate().args(["fingerprint", &s]).output().unwrap();
+    let digest = String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned();
+    let (code, r) = review_json("same-change", &["--approved", &digest]);
+    assert_eq!(code, 0);
+    assert!(!findings(&r).iter().any(|(id, _)| id == "staging-not-approved"));
+    let (code, r) = review_json("same-change", &["--approved", "sha256:0000"]);
+    assert_eq!(code, 1);
+    assert!(findings(&r).iter().any(|(id, _)| id == "staging-not-approved"));
+    assert_eq!(r["plans"]["staging"]["digest"], digest.as_str());
+}
+
+#[test]
+fn json_report_lists_every_prod_change_with_its_match() {
+    let (_, r) = review_json("removed-for-each-keys", &[]);
+    assert_eq!(r["schema_version"], 1);
+    for c in r["changes"].as_array().unwrap() {
+        assert!(c["address"].is_string() && c["action"].is_string());
+        let status = c["staging"]["status"].as_str().unwrap();
+        assert!(["matched", "diverged", "escalated", "absent"].contains(&status));
+    }
+}
+
+#[test]
+fn secrets_never_appear_in_any_format() {
+    let [s, p] = pair("secrets-and-hostile-values");
+    for format in ["text", "json", "markdown"] {
+        let out = plangate()
+            .args(["review", "--staging", &s, "--prod", &p, "--format", format, "--color", "never"])
+            .output()
+            .unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.is_empty());
+        for secret in ["S3cr3t-staging", "S3cr3t-prod", "7f1c", "91ab"] {
+            assert!(!text.contains(secret), "{format} output leaks {secret}");
+        }
+    }
+}
+
+#[test]
+fn text_output_carries_no_control_bytes_without_color() {
+    let [s, p] = pair("secrets-and-hostile-values");
+    let out = plangate().args(["review", "--staging", &s, "--prod", &p, "--color", "never"]).output().unwrap();
+    let bad: Vec<u8> = out.stdout.iter().copied().filter(|b| (*b < 0x20 && *b != b'\n') || *b == 0x7f).collect();
+    assert!(bad.is_empty(), "control bytes in text output: {bad:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("\\u001b") || text.contains("\\u{1b}"),
+        "the ESC of the hostile value should be shown escaped"
+    );
+    assert!(!text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)));
+}
+
+#[test]
+fn color_is_off_when_not_a_terminal_and_on_when_forced() {
+    let [s, p] = pair("prod-only-replace");
+    let out = plangate().args(["review", "--staging", &s, "--prod", &p]).output().unwrap();
+    assert!(!out.stdout.contains(&0x1b));
+    let out = plangate().args(["review", "--staging", &s, "--prod", &p, "--color", "always"]).output().unwrap();
+    assert!(out.stdout.contains(&0x1b));
+}
+
+#[test]
+fn rules_lists_and_explains_ids() {
+    let out = plangate().arg("rules").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("stateful-destroy") && text.contains("block"));
+    plangate().args(["rules", "--explain", "escalated"]).assert().success();
+    plangate().args(["rules", "--explain", "nope"]).assert().code(2);
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = std::env::temp_dir().join(format!("plangate-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("report.json");
+    let [s, p] = pair("same-change");
+    plangate()
+        .args(["review", "--staging", &s, "--prod", &p, "--format", "json", "--output"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout("");
+    let report: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(report["verdict"], "pass");
+    std::fs::remove_dir_all(dir).unwrap();
+}
