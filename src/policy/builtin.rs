@@ -4,4 +4,18 @@
 /// `(file name, contents)` of every built-in policy file, in load order.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("defaults.toml", include_str!("../../policies/defaults.toml")),
+    ("aws.toml", include_str!("../../policies/aws.toml")),
+    ("google.toml", include_str!("../../policies/google.toml")),
+    ("azure.toml", include_str!("../../policies/azure.toml")),
+    ("kubernetes.toml", include_str!("../../policies/kubernetes.toml")),
 ];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn builtin_pack_is_valid() {
+        let policy = crate::policy::load_paths(&[], false).expect("the built-in pack parses");
+        assert!(policy.stateful.len() > 150);
+        assert!(policy.disruptive.len() > 20);
+    }
+}
