@@ -4,6 +4,7 @@
 
 pub mod escape;
 pub mod json;
+pub mod markdown;
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
