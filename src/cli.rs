@@ -93,7 +93,12 @@ pub struct CommentArgs {
     #[arg(long, value_name = "PLAN", requires = "prod", conflicts_with = "body")]
     pub staging: Option<String>,
     /// The prod plan JSON.
-    #[arg(long, value_name = "PLAN", requires = "staging", conflicts_with = "body")]
+    #[arg(
+        long,
+        value_name = "PLAN",
+        requires = "staging",
+        conflicts_with = "body"
+    )]
     pub prod: Option<String>,
     /// Post a Markdown file made earlier by `review --format markdown`
     /// instead of reviewing here (the exit status is then 0 on success).
@@ -227,7 +232,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Review(args) => run_review(args),
         Command::Check(args) => run_check(args),
         Command::Fingerprint { plans } => run_fingerprint(&plans),
-        Command::Policy(PolicyCommand::Validate { paths, no_default_policy }) => {
+        Command::Policy(PolicyCommand::Validate {
+            paths,
+            no_default_policy,
+        }) => {
             let policy = load_policy(&paths, no_default_policy)?;
             println!(
                 "policy OK: {} file(s), {} stateful entries, {} disruptive entries, {} rules, {} exceptions",
@@ -239,7 +247,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Policy(PolicyCommand::Show { paths, no_default_policy }) => {
+        Command::Policy(PolicyCommand::Show {
+            paths,
+            no_default_policy,
+        }) => {
             let policy = load_policy(&paths, no_default_policy)?;
             print!("{}", crate::policy::show::show(&policy));
             Ok(ExitCode::SUCCESS)
@@ -367,14 +378,18 @@ fn load_policy(paths: &[PathBuf], no_default: bool) -> Result<Policy> {
         for p in &problems {
             msg.push_str(&format!("\n  {p}"));
         }
-        msg.push_str("\nfix the policy files (see docs/policy.md) and run `plangate policy validate`");
+        msg.push_str(
+            "\nfix the policy files (see docs/policy.md) and run `plangate policy validate`",
+        );
         anyhow::anyhow!(msg)
     })
 }
 
 fn today(arg: Option<&str>) -> Result<Date> {
     match arg {
-        Some(s) => Date::parse(s).with_context(|| format!("`--today {s}` is not a date; write YYYY-MM-DD")),
+        Some(s) => {
+            Date::parse(s).with_context(|| format!("`--today {s}` is not a date; write YYYY-MM-DD"))
+        }
         None => {
             let secs = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -414,12 +429,22 @@ fn options(c: &Common, env: Env, approved: Option<String>) -> Result<Options> {
 
 fn run_review(args: ReviewArgs) -> Result<ExitCode> {
     validate_common(&args.common)?;
-    let review = review_plans(&args.staging, &args.prod, args.approved.clone(), &args.common)?;
+    let review = review_plans(
+        &args.staging,
+        &args.prod,
+        args.approved.clone(),
+        &args.common,
+    )?;
     emit(&review, &args.common)
 }
 
 /// Loads policy and both plans (in parallel) and reviews them.
-fn review_plans(staging: &str, prod: &str, approved: Option<String>, common: &Common) -> Result<Review> {
+fn review_plans(
+    staging: &str,
+    prod: &str,
+    approved: Option<String>,
+    common: &Common,
+) -> Result<Review> {
     check_one_stdin([staging, prod].into_iter())?;
     let policy = load_policy(&common.policy, common.no_default_policy)?;
     let opts = options(common, Env::Prod, approved)?;
@@ -459,7 +484,9 @@ fn emit(review: &Review, c: &Common) -> Result<ExitCode> {
     let color = match c.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     };
     let mut buf: Vec<u8> = Vec::new();
     match c.format {
@@ -476,7 +503,8 @@ fn emit(review: &Review, c: &Common) -> Result<ExitCode> {
     }
     .context("cannot render the report")?;
     match &c.output {
-        Some(path) => std::fs::write(path, &buf).with_context(|| format!("cannot write `{}`", path.display()))?,
+        Some(path) => std::fs::write(path, &buf)
+            .with_context(|| format!("cannot write `{}`", path.display()))?,
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth exit 2.
@@ -500,5 +528,9 @@ pub fn exit_code(verdict: Verdict, fail_on: FailOn) -> ExitCode {
         Verdict::Warn => Some(Level::Warn),
         Verdict::Pass => None,
     };
-    if worst.is_some_and(|l| l >= threshold) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if worst.is_some_and(|l| l >= threshold) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

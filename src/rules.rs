@@ -39,7 +39,9 @@ impl FromStr for Level {
             "info" => Ok(Level::Info),
             "warn" => Ok(Level::Warn),
             "block" => Ok(Level::Block),
-            _ => Err(format!("unknown level `{s}`: expected `block`, `warn` or `info`")),
+            _ => Err(format!(
+                "unknown level `{s}`: expected `block`, `warn` or `info`"
+            )),
         }
     }
 }
@@ -198,7 +200,11 @@ mod tests {
     fn docs_have_one_heading_per_id() {
         let docs = include_str!("../docs/rules.md");
         for r in RULES {
-            assert!(docs.contains(&format!("\n## `{}`\n", r.id)), "docs/rules.md lacks `## `{}``", r.id);
+            assert!(
+                docs.contains(&format!("\n## `{}`\n", r.id)),
+                "docs/rules.md lacks `## `{}``",
+                r.id
+            );
         }
     }
 }

@@ -63,14 +63,16 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-const SHOW_JSON: &str = "produce the plan JSON with `terraform show -json PLANFILE > plan.json` (or `tofu show -json`)";
+const SHOW_JSON: &str =
+    "produce the plan JSON with `terraform show -json PLANFILE > plan.json` (or `tofu show -json`)";
 
 /// Parses and normalizes a plan. The returned plan borrows from `source`.
 pub fn parse_plan(source: &Source) -> Result<Plan<'_>, LoadError> {
     let name = source.name.as_str();
     let bytes = source.bytes.as_slice();
     sniff(name, bytes)?;
-    let raw: RawPlan<'_> = serde_json::from_slice(bytes).map_err(|e| json_error(name, bytes, &e))?;
+    let raw: RawPlan<'_> =
+        serde_json::from_slice(bytes).map_err(|e| json_error(name, bytes, &e))?;
     identify(name, &raw)?;
     normalize(name, raw)
 }
@@ -102,7 +104,10 @@ fn sniff(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
             format!("this is a binary file, not plan JSON; {SHOW_JSON}"),
         ));
     }
-    if start.starts_with(b"[command]") || contains(head, b"::set-output") || contains(head, b"::debug::") {
+    if start.starts_with(b"[command]")
+        || contains(head, b"::set-output")
+        || contains(head, b"::debug::")
+    {
         return Err(LoadError::new(
             name,
             "the JSON is wrapped in hashicorp/setup-terraform wrapper output (`[command]`, `::set-output` lines); \
@@ -186,7 +191,9 @@ fn strip_position(message: &str) -> &str {
 
 /// Rejects well-formed JSON that is some other Terraform format.
 fn identify(name: &str, raw: &RawPlan<'_>) -> Result<(), LoadError> {
-    if raw.plan_format_version.is_some() || (raw.provider_schemas.is_some() && raw.format_version.is_none()) {
+    if raw.plan_format_version.is_some()
+        || (raw.provider_schemas.is_some() && raw.format_version.is_none())
+    {
         return Err(LoadError::new(
             name,
             "this is an HCP Terraform / Terraform Enterprise redacted plan (API `json-output-redacted`), \
@@ -197,7 +204,8 @@ fn identify(name: &str, raw: &RawPlan<'_>) -> Result<(), LoadError> {
         || raw.planned_values.is_some()
         || raw.output_changes.is_some()
         || raw.resource_drift.is_some();
-    if raw.lineage.is_some() || raw.serial.is_some() || (raw.resources.is_some() && !has_plan_keys) {
+    if raw.lineage.is_some() || raw.serial.is_some() || (raw.resources.is_some() && !has_plan_keys)
+    {
         return Err(LoadError::new(
             name,
             format!("this is a Terraform state file, not a plan; {SHOW_JSON}"),
@@ -214,7 +222,9 @@ fn identify(name: &str, raw: &RawPlan<'_>) -> Result<(), LoadError> {
     if !has_plan_keys && raw.format_version.is_none() {
         return Err(LoadError::new(
             name,
-            format!("the JSON has none of a plan's keys (`format_version`, `resource_changes`, `planned_values`); {SHOW_JSON}"),
+            format!(
+                "the JSON has none of a plan's keys (`format_version`, `resource_changes`, `planned_values`); {SHOW_JSON}"
+            ),
         ));
     }
     if !has_plan_keys && raw.configuration.is_none() && raw.prior_state.is_none() {
@@ -271,7 +281,12 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
     let mut deferred = Vec::new();
     for d in raw.deferred_changes.into_iter().flatten() {
         let reason = Some(d.reason.unwrap_or(Cow::Borrowed("unknown")));
-        deferred.push(resource_change(name, "deferred_changes", d.resource_change, reason)?);
+        deferred.push(resource_change(
+            name,
+            "deferred_changes",
+            d.resource_change,
+            reason,
+        )?);
     }
 
     let root = raw.configuration.and_then(|c| c.root_module);
@@ -287,8 +302,13 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
         .unwrap_or_default();
     let mut outputs = Vec::new();
     for (out_name, change) in raw.output_changes.into_iter().flatten() {
-        let action = actions(name, &format!("output `{}`", escape_for_message(&out_name)), &change.actions)?;
-        let marked = |v: Option<&serde_json::value::RawValue>| v.is_some_and(|v| v.get() != "false");
+        let action = actions(
+            name,
+            &format!("output `{}`", escape_for_message(&out_name)),
+            &change.actions,
+        )?;
+        let marked =
+            |v: Option<&serde_json::value::RawValue>| v.is_some_and(|v| v.get() != "false");
         let sensitive = marked(change.before_sensitive)
             || marked(change.after_sensitive)
             || sensitive_outputs.contains(&out_name);
@@ -386,7 +406,9 @@ fn resource_change<'a>(
     let action = actions(file, &what, &rc.change.actions)?;
     let mode = match rc.mode.as_deref() {
         Some("data") => Mode::Data,
-        _ if address.starts_with("data.") || address.contains(".data.") && rc.mode.is_none() => Mode::Data,
+        _ if address.starts_with("data.") || address.contains(".data.") && rc.mode.is_none() => {
+            Mode::Data
+        }
         _ => Mode::Managed,
     };
     let mut replace_paths = Vec::new();
@@ -398,7 +420,8 @@ fn resource_change<'a>(
             }
         }
     }
-    let importing = rc.change.importing.is_some_and(|v| v.get() != "null") || rc.change.generated_config.is_some();
+    let importing = rc.change.importing.is_some_and(|v| v.get() != "null")
+        || rc.change.generated_config.is_some();
     let type_ = rc
         .type_
         .unwrap_or_else(|| Cow::Owned(type_from_address(&address).to_owned()));
@@ -425,11 +448,17 @@ fn resource_change<'a>(
 
 /// Rebuilds an instance address from `module_address`, `mode`, `type`,
 /// `name` and `index`.
-fn address_from_parts(file: &str, section: &str, rc: &RawResourceChange<'_>) -> Result<String, LoadError> {
+fn address_from_parts(
+    file: &str,
+    section: &str,
+    rc: &RawResourceChange<'_>,
+) -> Result<String, LoadError> {
     let (Some(type_), Some(name)) = (&rc.type_, &rc.name) else {
         return Err(LoadError::new(
             file,
-            format!("a `{section}` entry has no `address` (nor `type` and `name`); is it the output of `terraform show -json`?"),
+            format!(
+                "a `{section}` entry has no `address` (nor `type` and `name`); is it the output of `terraform show -json`?"
+            ),
         ));
     };
     let mut a = String::new();

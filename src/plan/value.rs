@@ -78,18 +78,34 @@ pub fn any_true(mirror: &Value) -> bool {
 /// against nothing, so each set attribute is one path.
 pub fn changed_paths(before: &Value, after: &Value, after_unknown: &Value) -> Vec<Path> {
     let empty = Value::Object(Default::default());
-    let before = if before.is_null() && after.is_object() { &empty } else { before };
+    let before = if before.is_null() && after.is_object() {
+        &empty
+    } else {
+        before
+    };
     let after = if after.is_null() && before.is_object() && after_unknown != &Value::Bool(true) {
         &empty
     } else {
         after
     };
     let mut out = Vec::new();
-    walk(Some(before), Some(after), Some(after_unknown), &mut Path::root(), &mut out);
+    walk(
+        Some(before),
+        Some(after),
+        Some(after_unknown),
+        &mut Path::root(),
+        &mut out,
+    );
     out
 }
 
-fn walk(b: Option<&Value>, a: Option<&Value>, u: Option<&Value>, path: &mut Path, out: &mut Vec<Path>) {
+fn walk(
+    b: Option<&Value>,
+    a: Option<&Value>,
+    u: Option<&Value>,
+    path: &mut Path,
+    out: &mut Vec<Path>,
+) {
     if u == Some(&Value::Bool(true)) {
         out.push(path.clone());
         return;
@@ -164,7 +180,10 @@ mod tests {
     use serde_json::json;
 
     fn paths(b: Value, a: Value, u: Value) -> Vec<String> {
-        changed_paths(&b, &a, &u).iter().map(ToString::to_string).collect()
+        changed_paths(&b, &a, &u)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     #[test]
@@ -186,16 +205,31 @@ mod tests {
     #[test]
     fn create_lists_each_set_attribute_once() {
         let a = json!({"name": "x", "nested": {"deep": 1}, "empty": null});
-        assert_eq!(paths(Value::Null, a, json!({"id": true})), ["id", "name", "nested"]);
+        assert_eq!(
+            paths(Value::Null, a, json!({"id": true})),
+            ["id", "name", "nested"]
+        );
     }
 
     #[test]
     fn marks_read_through_ancestors() {
         let m = json!({"input": {"password": true}, "list": [false, true]});
-        assert_eq!(mark_at(&m, &Path::root().child_key("input").child_key("password")), Mark::Whole);
-        assert_eq!(mark_at(&m, &Path::root().child_key("list").child_index(0)), Mark::None);
-        assert!(matches!(mark_at(&m, &Path::root().child_key("input")), Mark::Partial(_)));
-        assert_eq!(mark_at(&json!(true), &Path::root().child_key("x")), Mark::Whole);
+        assert_eq!(
+            mark_at(&m, &Path::root().child_key("input").child_key("password")),
+            Mark::Whole
+        );
+        assert_eq!(
+            mark_at(&m, &Path::root().child_key("list").child_index(0)),
+            Mark::None
+        );
+        assert!(matches!(
+            mark_at(&m, &Path::root().child_key("input")),
+            Mark::Partial(_)
+        ));
+        assert_eq!(
+            mark_at(&json!(true), &Path::root().child_key("x")),
+            Mark::Whole
+        );
     }
 
     #[test]

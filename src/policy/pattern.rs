@@ -100,7 +100,9 @@ impl PathPattern {
             if s == "**" {
                 segs.push(Seg::Deep);
             } else {
-                segs.push(Seg::Glob(compile(&s).map_err(|e| format!("in path `{text}`: {e}"))?));
+                segs.push(Seg::Glob(
+                    compile(&s).map_err(|e| format!("in path `{text}`: {e}"))?,
+                ));
             }
         }
         Ok(PathPattern {
@@ -212,7 +214,9 @@ fn split_steps(text: &str) -> Result<Vec<String>, String> {
 
 /// Validates a glob without keeping it (for `policy validate` messages).
 pub fn check_glob(text: &str) -> Result<(), String> {
-    Glob::new(text).map(|_| ()).map_err(|e| e.kind().to_string())
+    Glob::new(text)
+        .map(|_| ())
+        .map_err(|e| e.kind().to_string())
 }
 
 #[cfg(test)]

@@ -73,7 +73,11 @@ struct Output<'r> {
 fn change_out<'r>(review: &'r Review, c: &'r Change) -> ChangeOut<'r> {
     ChangeOut {
         change: c,
-        finding_ids: c.findings.iter().map(|&i| review.findings[i].id.as_str()).collect(),
+        finding_ids: c
+            .findings
+            .iter()
+            .map(|&i| review.findings[i].id.as_str())
+            .collect(),
     }
 }
 
@@ -99,12 +103,23 @@ pub fn render(review: &Review, out: &mut dyn Write) -> std::io::Result<()> {
             prod: &review.prod,
             staging: review.staging.as_ref(),
         },
-        findings: review.findings.iter().map(|finding| FindingOut { finding }).collect(),
-        changes: review.changes.iter().map(|c| change_out(review, c)).collect(),
-        staging_changes: review
-            .staging
-            .as_ref()
-            .map(|_| review.staging_changes.iter().map(|c| change_out(review, c)).collect()),
+        findings: review
+            .findings
+            .iter()
+            .map(|finding| FindingOut { finding })
+            .collect(),
+        changes: review
+            .changes
+            .iter()
+            .map(|c| change_out(review, c))
+            .collect(),
+        staging_changes: review.staging.as_ref().map(|_| {
+            review
+                .staging_changes
+                .iter()
+                .map(|c| change_out(review, c))
+                .collect()
+        }),
         drift: review.drift.iter().map(|c| change_out(review, c)).collect(),
         outputs: review
             .outputs

@@ -70,13 +70,21 @@ impl<'p> Builder<'p> {
     pub fn plan_status(&mut self, plan: &Plan<'_>, env: Option<Env>) {
         let mut why = Vec::new();
         if plan.status.errored == Some(true) {
-            why.push("the plan errored (Terraform stopped planning; the change set is partial)".to_owned());
+            why.push(
+                "the plan errored (Terraform stopped planning; the change set is partial)"
+                    .to_owned(),
+            );
         }
         if plan.status.complete == Some(false) && plan.status.errored != Some(true) {
-            why.push("the plan is incomplete (`-target` was used, or changes were deferred)".to_owned());
+            why.push(
+                "the plan is incomplete (`-target` was used, or changes were deferred)".to_owned(),
+            );
         }
         if !plan.deferred.is_empty() {
-            why.push(format!("{} change(s) are deferred to a later plan", plan.deferred.len()));
+            why.push(format!(
+                "{} change(s) are deferred to a later plan",
+                plan.deferred.len()
+            ));
         }
         if why.is_empty() && plan.status.applyable == Some(false) && plan.has_changes() {
             why.push("Terraform marked the plan as not applyable".to_owned());
@@ -98,7 +106,10 @@ impl<'p> Builder<'p> {
     pub fn approval(&mut self, staging: &Plan<'_>, approved: &str) {
         let want = approved.trim().to_ascii_lowercase();
         let want = want.strip_prefix("sha256:").unwrap_or(&want);
-        let have = staging.digest.strip_prefix("sha256:").unwrap_or(&staging.digest);
+        let have = staging
+            .digest
+            .strip_prefix("sha256:")
+            .unwrap_or(&staging.digest);
         if want != have {
             self.builtin(
                 "staging-not-approved",
@@ -121,11 +132,19 @@ impl<'p> Builder<'p> {
             if c.mode == "data" {
                 continue;
             }
-            let deposed = if c.deposed.is_some() { " (a deposed object left by an unfinished create-before-destroy)" } else { "" };
+            let deposed = if c.deposed.is_some() {
+                " (a deposed object left by an unfinished create-before-destroy)"
+            } else {
+                ""
+            };
             if c.action.destroys() {
                 match self.policy.stateful_for(&c.type_, &c.address) {
                     Some(s) => {
-                        let mut msg = format!("{}{deposed} of a stateful resource: {}", c.describe(), s.reason);
+                        let mut msg = format!(
+                            "{}{deposed} of a stateful resource: {}",
+                            c.describe(),
+                            s.reason
+                        );
                         if matches!(
                             c.action_reason.as_deref(),
                             Some("delete_because_no_resource_config" | "delete_because_no_module")
@@ -135,10 +154,19 @@ impl<'p> Builder<'p> {
                             );
                         }
                         let origin = s.origin.clone();
-                        self.builtin("stateful-destroy", Some(env), Some((c, i)), msg, Some(origin));
+                        self.builtin(
+                            "stateful-destroy",
+                            Some(env),
+                            Some((c, i)),
+                            msg,
+                            Some(origin),
+                        );
                     }
                     None => {
-                        let why = c.action_reason.as_deref().map_or(String::new(), |r| format!(" ({r})"));
+                        let why = c
+                            .action_reason
+                            .as_deref()
+                            .map_or(String::new(), |r| format!(" ({r})"));
                         self.builtin(
                             "destructive",
                             Some(env),
@@ -161,7 +189,9 @@ impl<'p> Builder<'p> {
             if c.action == Action::Update {
                 let paths = &c.paths;
                 for d in &self.policy.disruptive {
-                    if !d.type_.is_match(&c.type_) || d.address.as_ref().is_some_and(|a| !a.is_match(&c.address)) {
+                    if !d.type_.is_match(&c.type_)
+                        || d.address.as_ref().is_some_and(|a| !a.is_match(&c.address))
+                    {
                         continue;
                     }
                     let hit: BTreeSet<String> = paths
@@ -209,7 +239,10 @@ impl<'p> Builder<'p> {
 
     /// `version-mismatch` and `type-not-in-staging`.
     pub fn parity(&mut self, staging: &Plan<'_>, prod: &Plan<'_>, changes: &[Change]) {
-        let (sv, pv) = (staging.terraform_version.as_deref(), prod.terraform_version.as_deref());
+        let (sv, pv) = (
+            staging.terraform_version.as_deref(),
+            prod.terraform_version.as_deref(),
+        );
         let tool = |tofu: bool| if tofu { "OpenTofu" } else { "Terraform" };
         if (sv.is_some() && pv.is_some() && sv != pv) || staging.opentofu != prod.opentofu {
             self.builtin(
@@ -235,7 +268,10 @@ impl<'p> Builder<'p> {
             .collect();
         let mut seen = BTreeSet::new();
         for (i, c) in changes.iter().enumerate() {
-            if c.mode == "managed" && !staging_types.contains(c.type_.as_str()) && seen.insert(c.type_.clone()) {
+            if c.mode == "managed"
+                && !staging_types.contains(c.type_.as_str())
+                && seen.insert(c.type_.clone())
+            {
                 let n = changes.iter().filter(|x| x.type_ == c.type_).count();
                 self.builtin(
                     "type-not-in-staging",
@@ -274,7 +310,12 @@ impl<'p> Builder<'p> {
 
     /// Applies exceptions, adds `exception-expired` / `exception-unused`,
     /// orders the findings and ties them to their changes.
-    pub fn finish(mut self, today: Date, prod: &mut [Change], staging: &mut [Change]) -> Vec<Finding> {
+    pub fn finish(
+        mut self,
+        today: Date,
+        prod: &mut [Change],
+        staging: &mut [Change],
+    ) -> Vec<Finding> {
         let policy = self.policy;
         let mut used = vec![false; policy.exceptions.len()];
         for (f, _) in &mut self.findings {
@@ -309,12 +350,20 @@ impl<'p> Builder<'p> {
                     "exception-unused",
                     None,
                     None,
-                    format!("the exception for `{}` at `{}` matched nothing", e.rule, e.address.text),
+                    format!(
+                        "the exception for `{}` at `{}` matched nothing",
+                        e.rule, e.address.text
+                    ),
                     Some(e.origin.clone()),
                 );
             }
         }
-        let order = |id: &str| rules::RULES.iter().position(|r| r.id == id).unwrap_or(usize::MAX);
+        let order = |id: &str| {
+            rules::RULES
+                .iter()
+                .position(|r| r.id == id)
+                .unwrap_or(usize::MAX)
+        };
         self.findings.sort_by(|(a, _), (b, _)| {
             (b.counts(), b.level)
                 .cmp(&(a.counts(), a.level))
@@ -365,19 +414,35 @@ fn rule_matches(rule: &Rule, c: &Change) -> bool {
     if rule.type_.as_ref().is_some_and(|g| !g.is_match(&c.type_)) {
         return false;
     }
-    if rule.address.as_ref().is_some_and(|g| !g.is_match(&c.address)) {
+    if rule
+        .address
+        .as_ref()
+        .is_some_and(|g| !g.is_match(&c.address))
+    {
         return false;
     }
-    if !rule.actions.is_empty() && !selectors(c).iter().any(|s| rule.actions.iter().any(|a| a == s)) {
+    if !rule.actions.is_empty()
+        && !selectors(c)
+            .iter()
+            .any(|s| rule.actions.iter().any(|a| a == s))
+    {
         return false;
     }
-    if !rule.reasons.is_empty() && !c.action_reason.as_ref().is_some_and(|r| rule.reasons.contains(r)) {
+    if !rule.reasons.is_empty()
+        && !c
+            .action_reason
+            .as_ref()
+            .is_some_and(|r| rule.reasons.contains(r))
+    {
         return false;
     }
-    if !rule.paths.is_empty() {
-        if !c.paths.iter().any(|p| rule.paths.iter().any(|pat| pat.matches(p))) {
-            return false;
-        }
+    if !rule.paths.is_empty()
+        && !c
+            .paths
+            .iter()
+            .any(|p| rule.paths.iter().any(|pat| pat.matches(p)))
+    {
+        return false;
     }
     c.mode == "managed" || rule.type_.is_some() || rule.actions.iter().any(|a| a == "read")
 }

@@ -14,7 +14,10 @@ use crate::policy::Policy;
 
 /// The result of comparing one prod change with one staging change.
 fn compare(p: &Change, s: &Change) -> (MatchStatus, Vec<String>) {
-    let (rp, rs) = (rank(p.action, p.importing, p.moved), rank(s.action, s.importing, s.moved));
+    let (rp, rs) = (
+        rank(p.action, p.importing, p.moved),
+        rank(s.action, s.importing, s.moved),
+    );
     if rp > rs {
         return (MatchStatus::Escalated, Vec::new());
     }
@@ -22,7 +25,12 @@ fn compare(p: &Change, s: &Change) -> (MatchStatus, Vec<String>) {
         return (MatchStatus::Diverged, Vec::new());
     }
     let staging: HashSet<&str> = s.shape.iter().map(String::as_str).collect();
-    let extra: Vec<String> = p.shape.iter().filter(|x| !staging.contains(x.as_str())).cloned().collect();
+    let extra: Vec<String> = p
+        .shape
+        .iter()
+        .filter(|x| !staging.contains(x.as_str()))
+        .cloned()
+        .collect();
     if extra.is_empty() {
         (MatchStatus::Matched, extra)
     } else {
@@ -41,7 +49,10 @@ pub(super) fn match_changes(
     let mut by_resource: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, s) in staging.iter().enumerate() {
         by_address.entry(s.address.as_str()).or_default().push(i);
-        by_resource.entry(strip_instance_key(&s.address)).or_default().push(i);
+        by_resource
+            .entry(strip_instance_key(&s.address))
+            .or_default()
+            .push(i);
         if let Some(prev) = &s.previous_address {
             by_address.entry(prev.as_str()).or_default().push(i);
         }
@@ -58,7 +69,11 @@ pub(super) fn match_changes(
     for (i, p) in prod.iter_mut().enumerate() {
         let mapped = policy.map_to_staging(&p.address);
         let target = mapped.as_deref().unwrap_or(&p.address);
-        let via = if mapped.is_some() { Via::Mapped } else { Via::Address };
+        let via = if mapped.is_some() {
+            Via::Mapped
+        } else {
+            Via::Address
+        };
         let pick = |addr: &str| -> Option<usize> {
             by_address.get(addr).and_then(|list| {
                 list.iter()
@@ -98,11 +113,17 @@ pub(super) fn match_changes(
             MatchStatus::Matched => None,
             MatchStatus::Absent if m.action.as_deref() == Some("no-op") => Some((
                 "not-in-staging",
-                format!("prod will {}; staging's plan leaves this resource unchanged", p.describe()),
+                format!(
+                    "prod will {}; staging's plan leaves this resource unchanged",
+                    p.describe()
+                ),
             )),
             MatchStatus::Absent => Some((
                 "not-in-staging",
-                format!("prod will {}; staging's plan has no such resource change", p.describe()),
+                format!(
+                    "prod will {}; staging's plan has no such resource change",
+                    p.describe()
+                ),
             )),
             MatchStatus::Escalated => Some((
                 "escalated",
@@ -122,7 +143,10 @@ pub(super) fn match_changes(
             )),
             MatchStatus::Diverged => Some((
                 "diverged",
-                format!("prod also changes {}, which staging's change does not touch", m.extra_paths.join(", ")),
+                format!(
+                    "prod also changes {}, which staging's change does not touch",
+                    m.extra_paths.join(", ")
+                ),
             )),
         };
         p.staging = Some(m);
@@ -137,7 +161,9 @@ pub(super) fn match_changes(
         if claimed[j] {
             continue;
         }
-        let prod_addr = policy.map_to_prod(&s.address).unwrap_or_else(|| s.address.clone());
+        let prod_addr = policy
+            .map_to_prod(&s.address)
+            .unwrap_or_else(|| s.address.clone());
         if prod_addresses.contains(prod_addr.as_str()) {
             continue;
         }

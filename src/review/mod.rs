@@ -196,7 +196,7 @@ impl Change {
         if self.importing && self.action != Action::NoOp {
             s.push_str(" + import");
         }
-        if self.moved && !(self.action == Action::NoOp && !self.importing) {
+        if self.moved && (self.action != Action::NoOp || self.importing) {
             s.push_str(" + move");
         }
         s
@@ -249,12 +249,20 @@ pub struct Review {
 impl Review {
     /// Findings that count, at `level` or above.
     pub fn count_at_least(&self, level: Level) -> usize {
-        self.findings.iter().filter(|f| f.counts() && f.level >= level).count()
+        self.findings
+            .iter()
+            .filter(|f| f.counts() && f.level >= level)
+            .count()
     }
 }
 
 fn verdict_of(findings: &[Finding]) -> Verdict {
-    match findings.iter().filter(|f| f.counts()).map(|f| f.level).max() {
+    match findings
+        .iter()
+        .filter(|f| f.counts())
+        .map(|f| f.level)
+        .max()
+    {
         Some(Level::Block) => Verdict::Block,
         Some(Level::Warn) => Verdict::Warn,
         _ => Verdict::Pass,
@@ -299,7 +307,17 @@ pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
     b.change_findings(&mut changes, plan, opts.env);
     let drift = analyze::relevant_drift(plan, policy, &redactor, opts.attribute_diffs);
     let outputs = analysed.outputs;
-    finish(b, "check", plan_info(plan), None, changes, Vec::new(), drift, outputs, opts)
+    finish(
+        b,
+        "check",
+        plan_info(plan),
+        None,
+        changes,
+        Vec::new(),
+        drift,
+        outputs,
+        opts,
+    )
 }
 
 /// `plangate review`: prod against the approved staging plan.
