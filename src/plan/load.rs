@@ -16,26 +16,70 @@ use super::{Action, Mode, OutputChange, Path, Plan, ResourceChange, Status, Valu
 /// The bytes of one input file and the name to report it by.
 pub struct Source {
     pub name: String,
-    pub bytes: Vec<u8>,
+    data: Data,
 }
 
+enum Data {
+    Owned(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+/// Files at least this large are memory-mapped instead of read: the plan
+/// is then parsed straight from the page cache, with no copy.
+const MAP_THRESHOLD: u64 = 1 << 20;
+
 impl Source {
+    /// A source from bytes already in memory.
+    pub fn new(name: impl Into<String>, bytes: Vec<u8>) -> Source {
+        Source {
+            name: name.into(),
+            data: Data::Owned(bytes),
+        }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        match &self.data {
+            Data::Owned(v) => v,
+            Data::Mapped(m) => m,
+        }
+    }
+
     /// Reads `path`, or standard input for `-`.
     pub fn read(path: &str) -> Result<Source, LoadError> {
-        let (name, result) = if path == "-" {
-            let mut bytes = Vec::new();
-            let r = std::io::stdin().read_to_end(&mut bytes).map(|_| bytes);
-            ("<stdin>".to_owned(), r)
-        } else {
-            (path.to_owned(), std::fs::read(path))
-        };
-        match result {
-            Ok(bytes) => Ok(Source { name, bytes }),
-            Err(e) => Err(LoadError::new(
-                &name,
+        let fail = |name: &str, e: std::io::Error| {
+            LoadError::new(
+                name,
                 format!("cannot read the file: {e}; check the path and its permissions"),
-            )),
+            )
+        };
+        if path == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| fail("<stdin>", e))?;
+            return Ok(Source::new("<stdin>", bytes));
         }
+        let file = std::fs::File::open(path).map_err(|e| fail(path, e))?;
+        let meta = file.metadata().map_err(|e| fail(path, e))?;
+        if meta.is_dir() {
+            return Err(LoadError::new(path, "this is a directory, not a plan file"));
+        }
+        if meta.is_file() && meta.len() >= MAP_THRESHOLD {
+            // SAFETY: the map is read-only and private to this process. If
+            // another process truncates the file while we read it, the OS
+            // raises SIGBUS and plangate dies (exit status not 0 or 1), so a
+            // gate still never passes on a half-read plan.
+            if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+                return Ok(Source {
+                    name: path.to_owned(),
+                    data: Data::Mapped(map),
+                });
+            }
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        let mut file = file;
+        file.read_to_end(&mut bytes).map_err(|e| fail(path, e))?;
+        Ok(Source::new(path, bytes))
     }
 }
 
@@ -69,7 +113,7 @@ const SHOW_JSON: &str =
 /// Parses and normalizes a plan. The returned plan borrows from `source`.
 pub fn parse_plan(source: &Source) -> Result<Plan<'_>, LoadError> {
     let name = source.name.as_str();
-    let bytes = source.bytes.as_slice();
+    let bytes = source.bytes();
     sniff(name, bytes)?;
     let raw: RawPlan<'_> =
         serde_json::from_slice(bytes).map_err(|e| json_error(name, bytes, &e))?;

@@ -10,6 +10,7 @@ mod fingerprint;
 mod load;
 pub mod path;
 mod raw;
+pub mod raw_nav;
 pub mod value;
 
 use std::borrow::Cow;

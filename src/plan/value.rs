@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::raw_nav::{self, Kind};
 use super::{Path, Step};
 
 /// Parses an optional raw value; absent or unparsable reads as `null`.
@@ -76,22 +77,29 @@ pub fn any_true(mirror: &Value) -> bool {
 /// becomes unknown. A subtree that appears or disappears whole is one path.
 /// When `before` is `null` (a create), top-level attributes are compared
 /// against nothing, so each set attribute is one path.
-pub fn changed_paths(before: &Value, after: &Value, after_unknown: &Value) -> Vec<Path> {
-    let empty = Value::Object(Default::default());
-    let before = if before.is_null() && after.is_object() {
-        &empty
+///
+/// Works on the raw JSON: identical subtrees are skipped without parsing.
+pub fn changed_paths(
+    before: Option<&RawValue>,
+    after: Option<&RawValue>,
+    after_unknown: &Value,
+) -> Vec<Path> {
+    let empty: &RawValue = serde_json::from_str("{}").expect("`{}` is JSON");
+    let (bk, ak) = (raw_nav::kind(before), raw_nav::kind(after));
+    let before = if bk == Kind::Null && ak == Kind::Object {
+        Some(empty)
     } else {
         before
     };
-    let after = if after.is_null() && before.is_object() && after_unknown != &Value::Bool(true) {
-        &empty
+    let after = if ak == Kind::Null && bk == Kind::Object && after_unknown != &Value::Bool(true) {
+        Some(empty)
     } else {
         after
     };
     let mut out = Vec::new();
     walk(
-        Some(before),
-        Some(after),
+        before,
+        after,
         Some(after_unknown),
         &mut Path::root(),
         &mut out,
@@ -100,8 +108,8 @@ pub fn changed_paths(before: &Value, after: &Value, after_unknown: &Value) -> Ve
 }
 
 fn walk(
-    b: Option<&Value>,
-    a: Option<&Value>,
+    b: Option<&RawValue>,
+    a: Option<&RawValue>,
     u: Option<&Value>,
     path: &mut Path,
     out: &mut Vec<Path>,
@@ -110,33 +118,89 @@ fn walk(
         out.push(path.clone());
         return;
     }
-    match (b, a) {
-        (Some(Value::Object(bo)), Some(Value::Object(ao))) => {
-            let mut keys: BTreeSet<&String> = bo.keys().chain(ao.keys()).collect();
+    let unknown_below = u.is_some_and(any_true);
+    let (bt, at) = (b.map(RawValue::get), a.map(RawValue::get));
+    if bt == at && !unknown_below {
+        return;
+    }
+    match (raw_nav::kind(b), raw_nav::kind(a)) {
+        (Kind::Object, Kind::Object) => {
+            let (bo, ao) = (
+                raw_nav::members(b.expect("object")),
+                raw_nav::members(a.expect("object")),
+            );
+            let mut keys: BTreeSet<&str> =
+                bo.0.iter().chain(&ao.0).map(|(k, _)| k.as_ref()).collect();
             if let Some(Value::Object(uo)) = u {
-                keys.extend(uo.keys());
+                keys.extend(uo.keys().map(String::as_str));
             }
             for k in keys {
-                path.0.push(Step::Key(k.clone()));
-                let uc = u.and_then(|u| u.get(k.as_str()));
-                walk(bo.get(k.as_str()), ao.get(k.as_str()), uc, path, out);
+                path.0.push(Step::Key(k.to_owned()));
+                walk(bo.get(k), ao.get(k), u.and_then(|u| u.get(k)), path, out);
                 path.0.pop();
             }
         }
-        (Some(Value::Array(ba)), Some(Value::Array(aa))) => {
-            for i in 0..ba.len().max(aa.len()) {
+        (Kind::Array, Kind::Array) => {
+            let (ba, aa) = (
+                raw_nav::elements(b.expect("array")),
+                raw_nav::elements(a.expect("array")),
+            );
+            for i in 0..ba.0.len().max(aa.0.len()) {
                 path.0.push(Step::Index(i));
-                let uc = u.and_then(|u| u.get(i));
-                walk(ba.get(i), aa.get(i), uc, path, out);
+                walk(
+                    ba.0.get(i).copied(),
+                    aa.0.get(i).copied(),
+                    u.and_then(|u| u.get(i)),
+                    path,
+                    out,
+                );
                 path.0.pop();
             }
         }
+        (Kind::Null, Kind::Null) => {}
         _ => {
-            let null = Value::Null;
-            if b.unwrap_or(&null) != a.unwrap_or(&null) {
+            if raw_nav::to_value(b) != raw_nav::to_value(a) {
                 out.push(path.clone());
             }
         }
+    }
+}
+
+/// The raw value at `path`, if present.
+pub fn get_raw<'a>(raw: Option<&'a RawValue>, path: &Path) -> Option<&'a RawValue> {
+    let mut cur = raw?;
+    for step in &path.0 {
+        cur = match (raw_nav::kind(Some(cur)), step) {
+            (Kind::Object, Step::Key(k)) => raw_nav::members(cur).get(k)?,
+            (Kind::Array, Step::Index(i)) => *raw_nav::elements(cur).0.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Like [`collect_marked`], navigating the raw value along the mirror so
+/// that only marked subtrees are parsed.
+pub fn collect_marked_raw(value: &RawValue, mirror: &Value, out: &mut Vec<String>) {
+    match mirror {
+        Value::Bool(true) => collect_all(&raw_nav::to_value(Some(value)), out),
+        Value::Object(m) if any_true(mirror) && raw_nav::kind(Some(value)) == Kind::Object => {
+            let members = raw_nav::members(value);
+            for (k, sub) in m {
+                if let Some(v) = members.get(k) {
+                    collect_marked_raw(v, sub, out);
+                }
+            }
+        }
+        Value::Array(a) if any_true(mirror) && raw_nav::kind(Some(value)) == Kind::Array => {
+            let elements = raw_nav::elements(value);
+            for (i, sub) in a.iter().enumerate() {
+                if let Some(v) = elements.0.get(i) {
+                    collect_marked_raw(v, sub, out);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -179,11 +243,45 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Before compact, after pretty-printed: the raw walk must not depend
+    /// on formatting.
     fn paths(b: Value, a: Value, u: Value) -> Vec<String> {
-        changed_paths(&b, &a, &u)
+        let (b, a) = (
+            serde_json::to_string(&b).unwrap(),
+            serde_json::to_string_pretty(&a).unwrap(),
+        );
+        let (b, a): (&RawValue, &RawValue) = (
+            serde_json::from_str(&b).unwrap(),
+            serde_json::from_str(&a).unwrap(),
+        );
+        let b = if b.get() == "null" { None } else { Some(b) };
+        changed_paths(b, Some(a), &u)
             .iter()
             .map(ToString::to_string)
             .collect()
+    }
+
+    #[test]
+    fn identical_pretty_and_compact_values_have_no_changes() {
+        assert!(
+            paths(
+                json!({"a": [1, {"b": "x y"}]}),
+                json!({"a": [1, {"b": "x y"}]}),
+                json!({})
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn navigates_and_collects_raw() {
+        let raw: &RawValue =
+            serde_json::from_str(r#"{"a":[{"pw":"s1"},{"pw":"s2"}],"b":"x"}"#).unwrap();
+        let p = Path::root().child_key("a").child_index(1).child_key("pw");
+        assert_eq!(get_raw(Some(raw), &p).map(RawValue::get), Some("\"s2\""));
+        let mut out = Vec::new();
+        collect_marked_raw(raw, &json!({"a": [false, {"pw": true}]}), &mut out);
+        assert_eq!(out, ["s2"]);
     }
 
     #[test]

@@ -173,15 +173,30 @@ pub struct Policy {
     pub exceptions: Vec<Exception>,
     pub ignore_paths: Vec<PathPattern>,
     pub address_maps: Vec<AddressMap>,
+    /// One glob set over the type patterns of `stateful`, built on first use
+    /// (a plan asks once per change; 200 single globs per ask was the
+    /// review's hottest path).
+    stateful_types: std::sync::OnceLock<globset::GlobSet>,
 }
 
 impl Policy {
     /// The first `[[stateful]]` entry matching a resource.
     pub fn stateful_for(&self, type_: &str, address: &str) -> Option<&Stateful> {
-        self.stateful.iter().find(|s| {
-            s.type_.as_ref().is_none_or(|g| g.is_match(type_))
-                && s.address.as_ref().is_none_or(|g| g.is_match(address))
-        })
+        let set = self.stateful_types.get_or_init(|| {
+            let mut b = globset::GlobSetBuilder::new();
+            for s in &self.stateful {
+                match &s.type_ {
+                    Some(t) => b.add(t.glob().clone()),
+                    None => b.add(globset::Glob::new("*").expect("`*` is a valid glob")),
+                };
+            }
+            b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+        });
+        let mut hits = set.matches(type_);
+        hits.sort_unstable();
+        hits.into_iter()
+            .map(|i| &self.stateful[i])
+            .find(|s| s.address.as_ref().is_none_or(|g| g.is_match(address)))
     }
 
     /// The level of a finding id after overrides, and the override's origin.

@@ -13,20 +13,24 @@ use globset::{Glob, GlobBuilder, GlobMatcher};
 
 use crate::plan::{Path, Step};
 
-fn compile(pattern: &str) -> Result<GlobMatcher, String> {
+fn build(pattern: &str) -> Result<Glob, String> {
     GlobBuilder::new(pattern)
         .literal_separator(false)
         .backslash_escape(true)
         .empty_alternates(true)
         .build()
-        .map(|g| g.compile_matcher())
         .map_err(|e| format!("bad glob `{pattern}`: {}", e.kind()))
+}
+
+fn compile(pattern: &str) -> Result<GlobMatcher, String> {
+    build(pattern).map(|g| g.compile_matcher())
 }
 
 /// A glob over resource types.
 #[derive(Debug, Clone)]
 pub struct TypeGlob {
     pub text: String,
+    glob: Glob,
     matcher: GlobMatcher,
 }
 
@@ -35,10 +39,17 @@ impl TypeGlob {
         if text.is_empty() {
             return Err("empty type pattern".into());
         }
+        let glob = build(text)?;
         Ok(TypeGlob {
             text: text.to_owned(),
-            matcher: compile(text)?,
+            matcher: glob.compile_matcher(),
+            glob,
         })
+    }
+
+    /// The compiled glob, for building a [`globset::GlobSet`].
+    pub fn glob(&self) -> &Glob {
+        &self.glob
     }
 
     pub fn is_match(&self, type_: &str) -> bool {

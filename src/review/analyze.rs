@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::redact::{Redactor, SENSITIVE};
 use super::{Change, OutputLine, mode_name};
+use crate::plan::raw_nav;
 use crate::plan::value::{self, Mark, mark_at};
 use crate::plan::{Action, Path, Plan, ResourceChange};
 use crate::policy::Policy;
@@ -155,10 +156,8 @@ fn analyze_change(
     let mut shape = Vec::new();
     let mut attributes = Vec::new();
     if needs_values {
-        let before = value::parse(c.values.before);
-        let after = value::parse(c.values.after);
         let unknown = value::parse(c.values.after_unknown);
-        let paths = value::changed_paths(&before, &after, &unknown);
+        let paths = value::changed_paths(c.values.before, c.values.after, &unknown);
         if needs_paths {
             changed_paths = paths.iter().map(ToString::to_string).collect();
             shape = paths
@@ -174,8 +173,8 @@ fn analyze_change(
             let before_s = value::parse(c.values.before_sensitive);
             let after_s = value::parse(c.values.after_sensitive);
             for p in paths.iter().take(MAX_ATTRIBUTES) {
-                let b = value::get(&before, p);
-                let a = value::get(&after, p);
+                let b = value::get_raw(c.values.before, p).map(|r| raw_nav::to_value(Some(r)));
+                let a = value::get_raw(c.values.after, p).map(|r| raw_nav::to_value(Some(r)));
                 let unk = match mark_at(&unknown, p) {
                     Mark::Whole => Value::Bool(true),
                     Mark::Partial(m) => m.clone(),
@@ -183,8 +182,13 @@ fn analyze_change(
                 };
                 attributes.push(AttrDiff {
                     path: p.to_string(),
-                    before: show(b, &sub_mirror(&before_s, p), &Value::Null, redactor),
-                    after: show(a, &sub_mirror(&after_s, p), &unk, redactor),
+                    before: show(
+                        b.as_ref(),
+                        &sub_mirror(&before_s, p),
+                        &Value::Null,
+                        redactor,
+                    ),
+                    after: show(a.as_ref(), &sub_mirror(&after_s, p), &unk, redactor),
                     forces_replacement: c
                         .replace_paths
                         .iter()

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use aho_corasick::AhoCorasick;
 
-use crate::plan::value::{self, collect_all, collect_marked};
+use crate::plan::value::{self, collect_all, collect_marked, collect_marked_raw};
 use crate::plan::{Plan, ResourceChange};
 
 /// Secrets this long or longer are masked wherever they occur inside a
@@ -31,10 +31,23 @@ pub struct Redactor {
 impl Redactor {
     /// Gathers every marked value of the given plans.
     pub fn from_plans(plans: &[&Plan<'_>]) -> Redactor {
-        let mut secrets = Vec::new();
-        for plan in plans {
-            gather_plan(plan, &mut secrets);
-        }
+        // One thread per plan: gathering parses every marked subtree.
+        let secrets = std::thread::scope(|s| {
+            let handles: Vec<_> = plans
+                .iter()
+                .map(|plan| {
+                    s.spawn(move || {
+                        let mut out = Vec::new();
+                        gather_plan(plan, &mut out);
+                        out
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("secret gathering thread panicked"))
+                .collect()
+        });
         Redactor::new(secrets)
     }
 
@@ -81,19 +94,10 @@ fn mirror_marks(raw: Option<&serde_json::value::RawValue>) -> bool {
 
 fn gather_change(c: &ResourceChange<'_>, out: &mut Vec<String>) {
     let v = &c.values;
-    if mirror_marks(v.before_sensitive) {
-        collect_marked(
-            &value::parse(v.before),
-            &value::parse(v.before_sensitive),
-            out,
-        );
-    }
-    if mirror_marks(v.after_sensitive) {
-        collect_marked(
-            &value::parse(v.after),
-            &value::parse(v.after_sensitive),
-            out,
-        );
+    for (value, mirror) in [(v.before, v.before_sensitive), (v.after, v.after_sensitive)] {
+        if let (Some(value), true) = (value, mirror_marks(mirror)) {
+            collect_marked_raw(value, &value::parse(mirror), out);
+        }
     }
 }
 
