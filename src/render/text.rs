@@ -99,7 +99,7 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
     } else {
         writeln!(w, "{}", p.paint("Findings", Style::new().bold()))?;
         for f in &counting {
-            finding_line(&p, f, &mut w)?;
+            finding_line(&p, f, review.staging.is_some(), &mut w)?;
         }
     }
     let waived: Vec<&Finding> = review.findings.iter().filter(|f| !f.counts()).collect();
@@ -110,7 +110,7 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
             p.paint("Waived by exceptions", Style::new().bold())
         )?;
         for f in waived {
-            finding_line(&p, f, &mut w)?;
+            finding_line(&p, f, review.staging.is_some(), &mut w)?;
         }
     }
 
@@ -247,8 +247,12 @@ fn summary_table(review: &Review, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w)
 }
 
-fn finding_line(p: &Painter, f: &Finding, w: &mut dyn Write) -> std::io::Result<()> {
-    let env = f.env.map_or(String::new(), |e| format!("{}: ", e.name()));
+fn finding_line(p: &Painter, f: &Finding, review_has_staging: bool, w: &mut dyn Write) -> std::io::Result<()> {
+    // In a review, say which plan a finding is about; `check` has one plan.
+    let env = match (f.env, review_has_staging) {
+        (Some(e), true) => format!("{}: ", e.name()),
+        _ => String::new(),
+    };
     let address = f
         .address
         .as_deref()
@@ -334,9 +338,11 @@ fn change_block(
             MatchStatus::Escalated => p.paint("escalated", Style::new().red()),
             MatchStatus::Absent => p.paint("not in staging", Style::new().yellow()),
         };
-        let at = match (&m.address, &m.action) {
-            (Some(a), Some(act)) if a != &c.address => format!(": {} will {act}", terminal(a)),
-            (_, Some(act)) => format!(": staging will {act}"),
+        let at = match (m.status, &m.address, &m.action) {
+            (MatchStatus::Absent, _, Some(act)) if act == "no-op" => ": staging's plan leaves it unchanged".to_owned(),
+            (MatchStatus::Absent, _, _) => ": staging's plan has no such resource".to_owned(),
+            (_, Some(a), Some(act)) if a != &c.address => format!(": staging will {act} {}", terminal(a)),
+            (_, _, Some(act)) => format!(": staging will {act}"),
             _ => String::new(),
         };
         writeln!(w, "      staging: {status}{at}")?;

@@ -62,3 +62,45 @@ write("stateful-destroys-four-platforms.json", plan([
     rc("kubernetes_stateful_set_v1.db", "kubernetes_stateful_set_v1", ["delete", "create"], {"metadata": [{"name": "db"}]}, {"metadata": [{"name": "db2"}]}, provider="registry.terraform.io/hashicorp/kubernetes"),
     rc("aws_instance.web", "aws_instance", ["delete"], {"ami": "ami-1"}, None),
 ]))
+
+
+# The README's quick-start example: the same code in both environments;
+# staging resized the database in place, prod's inputs force a replacement,
+# remove a bucket and add an instance staging never saw.
+import os
+
+os.makedirs("../example", exist_ok=True)
+web_s = {"ami": "ami-0abc", "instance_type": "t3.small", "tags": {"env": "staging"}}
+web_p = {"ami": "ami-0abc", "instance_type": "m6i.large", "tags": {"env": "prod"}}
+db_s = {"identifier": "app-staging", "instance_class": "db.t3.medium", "engine_version": "15.4",
+        "password": "hunter2-staging", "allocated_storage": 50}
+db_p = {"identifier": "app-prod", "instance_class": "db.r6g.large", "engine_version": "15.4",
+        "password": "hunter2-prod", "allocated_storage": 500}
+sens = {"password": True}
+
+
+def db_change(before, after, actions, reason=None, replace_paths=None):
+    change = rc("aws_db_instance.app", "aws_db_instance", actions, before, after, reason)
+    change["change"]["before_sensitive"] = sens
+    change["change"]["after_sensitive"] = sens
+    if replace_paths:
+        change["change"]["replace_paths"] = replace_paths
+        change["change"]["after_unknown"] = {"id": True, "endpoint": True}
+    return change
+
+
+write("../example/staging.json", plan([
+    db_change(db_s, dict(db_s, instance_class="db.t3.large"), ["update"]),
+    rc("aws_instance.web[0]", "aws_instance", ["update"], web_s, dict(web_s, ami="ami-0def")),
+    rc("aws_s3_bucket.assets", "aws_s3_bucket", ["no-op"], {"bucket": "assets-staging"}, {"bucket": "assets-staging"}),
+], variables={"db_password": {"value": "hunter2-staging"}},
+   configuration={"root_module": {"variables": {"db_password": {"sensitive": True}}}}))
+
+write("../example/prod.json", plan([
+    db_change(db_p, dict(db_p, instance_class="db.r6g.xlarge", engine_version="16.1"), ["delete", "create"],
+              "replace_because_cannot_update", [["engine_version"]]),
+    rc("aws_instance.web[0]", "aws_instance", ["update"], web_p, dict(web_p, ami="ami-0def")),
+    rc("aws_instance.web[1]", "aws_instance", ["update"], web_p, dict(web_p, ami="ami-0def", user_data="#!/bin/sh\necho hunter2-prod > /etc/db")),
+    rc("aws_s3_bucket.assets", "aws_s3_bucket", ["delete"], {"bucket": "assets-prod"}, None, "delete_because_no_resource_config"),
+], variables={"db_password": {"value": "hunter2-prod"}},
+   configuration={"root_module": {"variables": {"db_password": {"sensitive": True}}}}))

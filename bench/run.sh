@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Benchmark: plangate review against `jq -c .` on generated staging/prod
+# pairs. Prints wall time, peak RSS, throughput and the ratio to jq.
+#
+#   bench/run.sh                 # 1k, 10k and 50k resources
+#   bench/run.sh 1000 200000     # any sizes
+#
+# Needs python3, jq and GNU time (/usr/bin/time). Plans are generated with
+# ../shared/bench/genplan.py (or $GENPLAN) into $BENCH_DIR (default
+# /tmp/plangate-bench) and reused across runs. No timing is asserted: this
+# only reports numbers (see docs/performance.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+genplan=${GENPLAN:-../shared/bench/genplan.py}
+dir=${BENCH_DIR:-/tmp/plangate-bench}
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000 50000)
+mkdir -p "$dir"
+
+for tool in python3 jq /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 2; }
+done
+[ -f "$genplan" ] || { echo "bench: $genplan not found (set GENPLAN)" >&2; exit 2; }
+
+cargo build --release --quiet
+bin=target/release/plangate
+
+# measure LABEL CMD...: runs CMD once, prints "wall_seconds peak_rss_kb".
+measure() {
+  local out
+  out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+  echo "$out"
+}
+
+printf '%-8s %-22s %9s %10s %9s %10s %9s\n' size run wall_s peak_MB MB/s rss/input vs_jq
+for n in "${sizes[@]}"; do
+  s="$dir/staging-$n.json" p="$dir/prod-$n.json"
+  [ -f "$s" ] || python3 "$genplan" --resources "$n" --env staging --seed 42 -o "$s" >/dev/null
+  [ -f "$p" ] || python3 "$genplan" --resources "$n" --env prod --seed 42 -o "$p" >/dev/null
+  bytes=$(( $(stat -c %s "$s") + $(stat -c %s "$p") ))
+  mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+  # Warm the page cache so every run reads from memory.
+  cat "$s" "$p" >/dev/null
+
+  read -r jq_wall jq_rss < <(measure sh -c "jq -c . '$s' >/dev/null && jq -c . '$p' >/dev/null")
+  report() {
+    local label=$1 wall=$2 rss=$3
+    awk -v n="$n" -v l="$label" -v w="$wall" -v r="$rss" -v b="$bytes" -v j="$jq_wall" 'BEGIN {
+      if (w < 0.005) w = 0.005
+      printf "%-8s %-22s %9.2f %10.1f %9.0f %10.2f %9.3f\n", n, l, w, r / 1024, b / 1e6 / w, r * 1024 / b, w / j }'
+  }
+  report "jq -c . (both files)" "$jq_wall" "$jq_rss"
+  for fmt in json text markdown; do
+    read -r wall rss < <(measure "$bin" review --staging "$s" --prod "$p" --format "$fmt" --color never)
+    report "plangate review $fmt" "$wall" "$rss"
+  done
+  read -r wall rss < <(measure "$bin" fingerprint "$s" "$p")
+  report "plangate fingerprint" "$wall" "$rss"
+  echo "         (input: $mb MB for the pair)"
+done
