@@ -462,3 +462,128 @@ fn output_file_receives_the_report() {
     assert_eq!(report["verdict"], "pass");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn relevant_drift_is_reported_and_irrelevant_drift_is_not() {
+    let out = plangate()
+        .args([
+            "review",
+            "--staging",
+            "testdata/pairs-handmade/drift/staging.json",
+        ])
+        .args([
+            "--prod",
+            "testdata/pairs-handmade/drift/prod.json",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        has(&r, "drift", "aws_security_group.web"),
+        "{:?}",
+        findings(&r)
+    );
+    assert!(has(&r, "drift", "aws_sqs_queue.jobs"));
+    assert!(
+        !has(&r, "drift", "aws_instance.batch"),
+        "drift outside relevant_attributes is noise"
+    );
+    let drift = r["drift"].as_array().unwrap();
+    assert_eq!(drift.len(), 2);
+    assert!(
+        drift[0]["changed_paths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "ingress[0].cidr_blocks[0]")
+    );
+}
+
+#[test]
+fn default_pack_blocks_stateful_destroys_on_every_platform() {
+    let out = plangate()
+        .args([
+            "check",
+            "testdata/plans/stateful-destroys-four-platforms.json",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for c in r["changes"].as_array().unwrap() {
+        let address = c["address"].as_str().unwrap();
+        let expected = if address == "aws_instance.web" {
+            "destructive"
+        } else {
+            "stateful-destroy"
+        };
+        assert!(
+            has(&r, expected, address),
+            "{address}: expected {expected}, got {:?}",
+            findings(&r)
+        );
+        if expected == "stateful-destroy" {
+            assert!(
+                c["stateful"].is_string(),
+                "{address} should carry the stateful reason"
+            );
+        }
+    }
+    let f = r["findings"].as_array().unwrap();
+    let s3 = f
+        .iter()
+        .find(|f| f["address"] == "aws_s3_bucket.logs")
+        .unwrap();
+    assert!(s3["message"].as_str().unwrap().contains("prevent_destroy"));
+    assert!(
+        s3["origin"]["file"]
+            .as_str()
+            .unwrap()
+            .starts_with("builtin:aws.toml")
+    );
+}
+
+#[test]
+fn default_pack_flags_disruptive_updates() {
+    let out = plangate()
+        .args([
+            "check",
+            "testdata/plans/stateful-replace-db.json",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        has(&r, "disruptive-update", "aws_db_instance.replica"),
+        "{:?}",
+        findings(&r)
+    );
+    assert!(has(&r, "stateful-destroy", "aws_db_instance.main"));
+    assert!(has(&r, "destructive", "aws_security_group.db"));
+}
+
+#[test]
+fn quick_start_example_blocks_and_masks_the_copied_password() {
+    let out = plangate()
+        .args([
+            "review",
+            "--staging",
+            "testdata/example/staging.json",
+            "--prod",
+            "testdata/example/prod.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("BLOCKED"));
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("echo (sensitive) > /etc/db"), "{text}");
+}

@@ -247,7 +247,12 @@ fn summary_table(review: &Review, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w)
 }
 
-fn finding_line(p: &Painter, f: &Finding, review_has_staging: bool, w: &mut dyn Write) -> std::io::Result<()> {
+fn finding_line(
+    p: &Painter,
+    f: &Finding,
+    review_has_staging: bool,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
     // In a review, say which plan a finding is about; `check` has one plan.
     let env = match (f.env, review_has_staging) {
         (Some(e), true) => format!("{}: ", e.name()),
@@ -339,9 +344,13 @@ fn change_block(
             MatchStatus::Absent => p.paint("not in staging", Style::new().yellow()),
         };
         let at = match (m.status, &m.address, &m.action) {
-            (MatchStatus::Absent, _, Some(act)) if act == "no-op" => ": staging's plan leaves it unchanged".to_owned(),
+            (MatchStatus::Absent, _, Some(act)) if act == "no-op" => {
+                ": staging's plan leaves it unchanged".to_owned()
+            }
             (MatchStatus::Absent, _, _) => ": staging's plan has no such resource".to_owned(),
-            (_, Some(a), Some(act)) if a != &c.address => format!(": staging will {act} {}", terminal(a)),
+            (_, Some(a), Some(act)) if a != &c.address => {
+                format!(": staging will {act} {}", terminal(a))
+            }
             (_, _, Some(act)) => format!(": staging will {act}"),
             _ => String::new(),
         };

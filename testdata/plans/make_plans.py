@@ -104,3 +104,21 @@ write("../example/prod.json", plan([
     rc("aws_s3_bucket.assets", "aws_s3_bucket", ["delete"], {"bucket": "assets-prod"}, None, "delete_because_no_resource_config"),
 ], variables={"db_password": {"value": "hunter2-prod"}},
    configuration={"root_module": {"variables": {"db_password": {"sensitive": True}}}}))
+
+
+# Drift: prod's refresh found two objects changed outside Terraform; only one
+# influenced the plan (relevant_attributes). terraform_data cannot drift, so
+# the real-terraform pairs cannot show this.
+os.makedirs("../pairs-handmade/drift", exist_ok=True)
+sg = {"name": "web", "ingress": [{"from_port": 443, "cidr_blocks": ["10.0.0.0/8"]}]}
+drift_sg = rc("aws_security_group.web", "aws_security_group", ["update"], sg,
+              {"name": "web", "ingress": [{"from_port": 443, "cidr_blocks": ["0.0.0.0/0"]}]})
+drift_tag = rc("aws_instance.batch", "aws_instance", ["update"], {"tags": {"owner": "a"}}, {"tags": {"owner": "b"}})
+drift_gone = rc("aws_sqs_queue.jobs", "aws_sqs_queue", ["delete"], {"name": "jobs"}, None)
+app = rc("aws_instance.app", "aws_instance", ["update"], {"vpc_security_group_ids": ["sg-1"], "ami": "ami-1"},
+         {"vpc_security_group_ids": ["sg-1"], "ami": "ami-2"})
+write("../pairs-handmade/drift/staging.json", plan([app]))
+write("../pairs-handmade/drift/prod.json", plan(
+    [app], resource_drift=[drift_sg, drift_tag, drift_gone],
+    relevant_attributes=[{"resource": "aws_security_group.web", "attribute": ["ingress"]},
+                         {"resource": "aws_sqs_queue.jobs", "attribute": ["name"]}]))
