@@ -347,7 +347,10 @@ fn change_block(
             (MatchStatus::Absent, _, Some(act)) if act == "no-op" => {
                 ": staging's plan leaves it unchanged".to_owned()
             }
-            (MatchStatus::Absent, _, _) => ": staging's plan has no such resource".to_owned(),
+            (MatchStatus::Absent, _, Some(act)) => {
+                format!(": no such instance in staging, which changes its {act}")
+            }
+            (MatchStatus::Absent, _, None) => ": staging's plan has no such resource".to_owned(),
             (_, Some(a), Some(act)) if a != &c.address => {
                 format!(": staging will {act} {}", terminal(a))
             }

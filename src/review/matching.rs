@@ -177,39 +177,47 @@ pub(super) fn match_changes(
     }
 }
 
-/// A new instance (prod `web[2]`, no staging `web[2]`): compare with the
-/// other instances of the same resource in staging.
+/// A new instance (prod `web[2]`, no staging `web[2]`): quantity may
+/// differ, kind may not. It matches another instance of the same resource
+/// whose change has the same shape; with the same action but more attribute
+/// paths it has diverged; otherwise staging showed nothing like it.
 fn sibling_match(p: &Change, staging: &[Change], siblings: Option<&Vec<usize>>) -> StagingMatch {
-    let Some(siblings) = siblings.filter(|s| !s.is_empty()) else {
-        return StagingMatch {
-            status: MatchStatus::Absent,
-            address: None,
-            via: None,
-            action: None,
-            extra_paths: Vec::new(),
-        };
+    let absent = StagingMatch {
+        status: MatchStatus::Absent,
+        address: None,
+        via: None,
+        action: None,
+        extra_paths: Vec::new(),
     };
-    // Best first: matched, then diverged, then escalated over the most
-    // destructive sibling.
-    let mut best: Option<(u8, usize, MatchStatus, Vec<String>)> = None;
+    let Some(siblings) = siblings.filter(|s| !s.is_empty()) else {
+        return absent;
+    };
+    let mut best: Option<(usize, usize, MatchStatus, Vec<String>)> = None;
     for &j in siblings {
         let (status, extra) = compare(p, &staging[j]);
+        let same_action = (p.action, p.importing, p.moved)
+            == (staging[j].action, staging[j].importing, staging[j].moved);
         let score = match status {
-            MatchStatus::Matched => 3,
-            MatchStatus::Diverged if extra.is_empty() => 1,
-            MatchStatus::Diverged => 2,
-            _ => 0,
+            MatchStatus::Matched => usize::MAX,
+            // Fewer extra paths is a closer sibling.
+            MatchStatus::Diverged if same_action => usize::MAX - 1 - extra.len(),
+            _ => continue,
         };
         if best.as_ref().is_none_or(|(s, ..)| score > *s) {
             best = Some((score, j, status, extra));
         }
     }
-    let (_, j, status, extra) = best.expect("siblings is not empty");
-    StagingMatch {
-        status,
-        address: Some(staging[j].address.clone()),
-        via: Some(Via::Sibling),
-        action: Some(staging[j].describe()),
-        extra_paths: extra,
+    match best {
+        Some((_, j, status, extra)) => StagingMatch {
+            status,
+            address: Some(staging[j].address.clone()),
+            via: Some(Via::Sibling),
+            action: Some(staging[j].describe()),
+            extra_paths: extra,
+        },
+        None => StagingMatch {
+            action: Some(format!("{} other instance(s) differently", siblings.len())),
+            ..absent
+        },
     }
 }
