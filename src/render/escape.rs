@@ -59,11 +59,10 @@ pub fn md_text(s: &str) -> String {
 }
 
 /// An inline code span holding `s` literally (a fence longer than any run of
-/// backticks inside; `|` escaped for table cells, which GitHub and GitLab
-/// honour inside code spans).
+/// backticks inside). Not for table cells, where `|` would split the cell.
 pub fn md_code(s: &str) -> String {
     let escaped = terminal(s);
-    let s = neutralize_comments(&escaped).replace('|', "\\|");
+    let s = neutralize_comments(&escaped);
     let run = longest_backtick_run(&s);
     let fence = "`".repeat(run + 1);
     let pad = if s.starts_with('`') || s.ends_with('`') || run > 0 {
@@ -135,6 +134,7 @@ mod tests {
     fn code_spans_and_fences_outgrow_backticks() {
         assert_eq!(md_code("a"), "`a`");
         assert_eq!(md_code("a``b"), "``` a``b ```");
+        assert_eq!(md_code("a|b"), "`a|b`");
         assert_eq!(md_fence("```\n````"), "`````");
         assert_eq!(md_fence("x"), "```");
         assert!(!md_code_line("<!-- plangate:prod -->").contains("<!--"));
