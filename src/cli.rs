@@ -93,12 +93,7 @@ pub struct CommentArgs {
     #[arg(long, value_name = "PLAN", requires = "prod", conflicts_with = "body")]
     pub staging: Option<String>,
     /// The prod plan JSON.
-    #[arg(
-        long,
-        value_name = "PLAN",
-        requires = "staging",
-        conflicts_with = "body"
-    )]
+    #[arg(long, value_name = "PLAN", requires = "staging", conflicts_with = "body")]
     pub prod: Option<String>,
     /// Post a Markdown file made earlier by `review --format markdown`
     /// instead of reviewing here (the exit status is then 0 on success).
@@ -232,10 +227,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Review(args) => run_review(args),
         Command::Check(args) => run_check(args),
         Command::Fingerprint { plans } => run_fingerprint(&plans),
-        Command::Policy(PolicyCommand::Validate {
-            paths,
-            no_default_policy,
-        }) => {
+        Command::Policy(PolicyCommand::Validate { paths, no_default_policy }) => {
             let policy = load_policy(&paths, no_default_policy)?;
             println!(
                 "policy OK: {} file(s), {} stateful entries, {} disruptive entries, {} rules, {} exceptions",
@@ -247,10 +239,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Policy(PolicyCommand::Show {
-            paths,
-            no_default_policy,
-        }) => {
+        Command::Policy(PolicyCommand::Show { paths, no_default_policy }) => {
             let policy = load_policy(&paths, no_default_policy)?;
             print!("{}", crate::policy::show::show(&policy));
             Ok(ExitCode::SUCCESS)
@@ -300,10 +289,7 @@ fn run_comment(args: CommentArgs) -> Result<ExitCode> {
             let mut buf = Vec::new();
             render::markdown::render(
                 &review,
-                &render::markdown::MarkdownOptions {
-                    comment_id: args.comment_id.clone(),
-                    max_chars,
-                },
+                &render::markdown::MarkdownOptions { comment_id: args.comment_id.clone(), max_chars },
                 &mut buf,
             )
             .context("cannot render the comment")?;
@@ -378,18 +364,14 @@ fn load_policy(paths: &[PathBuf], no_default: bool) -> Result<Policy> {
         for p in &problems {
             msg.push_str(&format!("\n  {p}"));
         }
-        msg.push_str(
-            "\nfix the policy files (see docs/policy.md) and run `plangate policy validate`",
-        );
+        msg.push_str("\nfix the policy files (see docs/policy.md) and run `plangate policy validate`");
         anyhow::anyhow!(msg)
     })
 }
 
 fn today(arg: Option<&str>) -> Result<Date> {
     match arg {
-        Some(s) => {
-            Date::parse(s).with_context(|| format!("`--today {s}` is not a date; write YYYY-MM-DD"))
-        }
+        Some(s) => Date::parse(s).with_context(|| format!("`--today {s}` is not a date; write YYYY-MM-DD")),
         None => {
             let secs = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -402,15 +384,9 @@ fn today(arg: Option<&str>) -> Result<Date> {
 
 fn validate_common(c: &Common) -> Result<()> {
     if c.comment_id.is_empty()
-        || !c
-            .comment_id
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-'))
+        || !c.comment_id.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-'))
     {
-        bail!(
-            "`--comment-id {}` must be letters, digits, `.`, `_` or `-`",
-            plan::escape_for_message(&c.comment_id)
-        );
+        bail!("`--comment-id {}` must be letters, digits, `.`, `_` or `-`", plan::escape_for_message(&c.comment_id));
     }
     if c.max_chars < 1000 {
         bail!("`--max-chars` must be at least 1000");
@@ -419,32 +395,17 @@ fn validate_common(c: &Common) -> Result<()> {
 }
 
 fn options(c: &Common, env: Env, approved: Option<String>) -> Result<Options> {
-    Ok(Options {
-        today: today(c.today.as_deref())?,
-        approved,
-        attribute_diffs: c.format != Format::Json,
-        env,
-    })
+    Ok(Options { today: today(c.today.as_deref())?, approved, attribute_diffs: c.format != Format::Json, env })
 }
 
 fn run_review(args: ReviewArgs) -> Result<ExitCode> {
     validate_common(&args.common)?;
-    let review = review_plans(
-        &args.staging,
-        &args.prod,
-        args.approved.clone(),
-        &args.common,
-    )?;
+    let review = review_plans(&args.staging, &args.prod, args.approved.clone(), &args.common)?;
     emit(&review, &args.common)
 }
 
 /// Loads policy and both plans (in parallel) and reviews them.
-fn review_plans(
-    staging: &str,
-    prod: &str,
-    approved: Option<String>,
-    common: &Common,
-) -> Result<Review> {
+fn review_plans(staging: &str, prod: &str, approved: Option<String>, common: &Common) -> Result<Review> {
     check_one_stdin([staging, prod].into_iter())?;
     let policy = load_policy(&common.policy, common.no_default_policy)?;
     let opts = options(common, Env::Prod, approved)?;
@@ -484,9 +445,7 @@ fn emit(review: &Review, c: &Common) -> Result<ExitCode> {
     let color = match c.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let mut buf: Vec<u8> = Vec::new();
     match c.format {
@@ -494,17 +453,13 @@ fn emit(review: &Review, c: &Common) -> Result<ExitCode> {
         Format::Json => render::json::render(review, &mut buf),
         Format::Markdown => render::markdown::render(
             review,
-            &render::markdown::MarkdownOptions {
-                comment_id: c.comment_id.clone(),
-                max_chars: c.max_chars,
-            },
+            &render::markdown::MarkdownOptions { comment_id: c.comment_id.clone(), max_chars: c.max_chars },
             &mut buf,
         ),
     }
     .context("cannot render the report")?;
     match &c.output {
-        Some(path) => std::fs::write(path, &buf)
-            .with_context(|| format!("cannot write `{}`", path.display()))?,
+        Some(path) => std::fs::write(path, &buf).with_context(|| format!("cannot write `{}`", path.display()))?,
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth exit 2.
@@ -528,9 +483,5 @@ pub fn exit_code(verdict: Verdict, fail_on: FailOn) -> ExitCode {
         Verdict::Warn => Some(Level::Warn),
         Verdict::Pass => None,
     };
-    if worst.is_some_and(|l| l >= threshold) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    if worst.is_some_and(|l| l >= threshold) { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }

@@ -11,40 +11,20 @@ fn plangate() -> Command {
 }
 
 fn pair(scenario: &str) -> [String; 2] {
-    [
-        format!("testdata/pairs/{scenario}/staging.json"),
-        format!("testdata/pairs/{scenario}/prod.json"),
-    ]
+    [format!("testdata/pairs/{scenario}/staging.json"), format!("testdata/pairs/{scenario}/prod.json")]
 }
 
 /// Runs `review --format json` on a pair; returns (exit code, report).
 fn review_json(scenario: &str, extra: &[&str]) -> (i32, Value) {
     let [s, p] = pair(scenario);
     let out = plangate()
-        .args([
-            "review",
-            "--staging",
-            &s,
-            "--prod",
-            &p,
-            "--format",
-            "json",
-            "--today",
-            "2026-11-24",
-        ])
+        .args(["review", "--staging", &s, "--prod", &p, "--format", "json", "--today", "2026-11-24"])
         .args(extra)
         .output()
         .unwrap();
     let code = out.status.code().unwrap();
-    assert!(
-        code == 0 || code == 1,
-        "{scenario}: exit {code}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        code,
-        serde_json::from_slice(&out.stdout).expect("report is JSON"),
-    )
+    assert!(code == 0 || code == 1, "{scenario}: exit {code}: {}", String::from_utf8_lossy(&out.stderr));
+    (code, serde_json::from_slice(&out.stdout).expect("report is JSON"))
 }
 
 /// `(id, address)` of every finding that counts.
@@ -54,19 +34,12 @@ fn findings(report: &Value) -> Vec<(String, String)> {
         .unwrap()
         .iter()
         .filter(|f| f["waived"].is_null())
-        .map(|f| {
-            (
-                f["id"].as_str().unwrap().to_owned(),
-                f["address"].as_str().unwrap_or("").to_owned(),
-            )
-        })
+        .map(|f| (f["id"].as_str().unwrap().to_owned(), f["address"].as_str().unwrap_or("").to_owned()))
         .collect()
 }
 
 fn has(report: &Value, id: &str, address: &str) -> bool {
-    findings(report)
-        .iter()
-        .any(|(i, a)| i == id && a == address)
+    findings(report).iter().any(|(i, a)| i == id && a == address)
 }
 
 fn change<'r>(report: &'r Value, address: &str) -> &'r Value {
@@ -101,62 +74,34 @@ fn bad_inputs_exit_2_with_a_message_naming_the_file() {
         let out = plangate().args(["check", &path]).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
-        assert!(
-            stderr.contains(&path),
-            "{file}: stderr does not name the file: {stderr}"
-        );
-        assert!(
-            stderr.contains(expect),
-            "{file}: expected `{expect}` in: {stderr}"
-        );
+        assert!(stderr.contains(&path), "{file}: stderr does not name the file: {stderr}");
+        assert!(stderr.contains(expect), "{file}: expected `{expect}` in: {stderr}");
         assert!(out.stdout.is_empty(), "{file}: printed a report");
         // The same input is refused on either side of a review.
         let ok = "testdata/pairs/nothing-to-do/prod.json";
-        let out = plangate()
-            .args(["review", "--staging", ok, "--prod", &path])
-            .output()
-            .unwrap();
+        let out = plangate().args(["review", "--staging", ok, "--prod", &path]).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "review --prod {file}");
-        let out = plangate()
-            .args(["review", "--staging", &path, "--prod", ok])
-            .output()
-            .unwrap();
+        let out = plangate().args(["review", "--staging", &path, "--prod", ok]).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "review --staging {file}");
     }
 }
 
 #[test]
 fn missing_file_and_usage_errors_exit_2() {
-    let out = plangate()
-        .args(["check", "testdata/no-such-plan.json"])
-        .output()
-        .unwrap();
+    let out = plangate().args(["check", "testdata/no-such-plan.json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-plan.json"));
-    plangate()
-        .args(["review", "--prod", "x.json"])
-        .assert()
-        .code(2);
-    plangate()
-        .args(["check", "x", "--format", "yaml"])
-        .assert()
-        .code(2);
+    plangate().args(["review", "--prod", "x.json"]).assert().code(2);
+    plangate().args(["check", "x", "--format", "yaml"]).assert().code(2);
 }
 
 #[test]
 fn stdin_is_read_with_a_dash() {
     let plan = std::fs::read("testdata/plans/stateful-replace-db.json").unwrap();
-    let out = plangate()
-        .args(["check", "-", "--format", "json"])
-        .write_stdin(plan)
-        .output()
-        .unwrap();
+    let out = plangate().args(["check", "-", "--format", "json"]).write_stdin(plan).output().unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["plans"]["prod"]["file"], "<stdin>");
-    let out = plangate()
-        .args(["review", "--staging", "-", "--prod", "-"])
-        .output()
-        .unwrap();
+    let out = plangate().args(["review", "--staging", "-", "--prod", "-"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -175,36 +120,19 @@ fn prod_only_change_is_not_in_staging() {
     let (code, r) = review_json("prod-only-change", &[]);
     assert_eq!(code, 0);
     assert_eq!(r["verdict"], "warn");
-    assert!(
-        has(&r, "not-in-staging", "terraform_data.log_group"),
-        "{:?}",
-        findings(&r)
-    );
-    assert_eq!(
-        change(&r, "terraform_data.log_group")["staging"]["status"],
-        "absent"
-    );
+    assert!(has(&r, "not-in-staging", "terraform_data.log_group"), "{:?}", findings(&r));
+    assert_eq!(change(&r, "terraform_data.log_group")["staging"]["status"], "absent");
 }
 
 #[test]
 fn prod_only_replace_is_escalated_and_destructive() {
     let (_, r) = review_json("prod-only-replace", &[]);
-    assert!(
-        has(&r, "escalated", "terraform_data.db"),
-        "{:?}",
-        findings(&r)
-    );
+    assert!(has(&r, "escalated", "terraform_data.db"), "{:?}", findings(&r));
     assert!(has(&r, "destructive", "terraform_data.db"));
     assert!(has(&r, "not-in-staging", "terraform_data.cache"));
     assert_eq!(change(&r, "terraform_data.db")["action"], "replace");
-    assert_eq!(
-        change(&r, "terraform_data.cache")["action"],
-        "replace-create-first"
-    );
-    assert_eq!(
-        change(&r, "terraform_data.db")["staging"]["status"],
-        "escalated"
-    );
+    assert_eq!(change(&r, "terraform_data.cache")["action"], "replace-create-first");
+    assert_eq!(change(&r, "terraform_data.db")["staging"]["status"], "escalated");
 }
 
 #[test]
@@ -220,29 +148,14 @@ fn extra_instances_match_their_siblings() {
 #[test]
 fn removed_for_each_keys_are_not_in_staging() {
     let (_, r) = review_json("removed-for-each-keys", &[]);
-    assert!(
-        has(&r, "not-in-staging", r#"terraform_data.queue["audit"]"#),
-        "{:?}",
-        findings(&r)
-    );
+    assert!(has(&r, "not-in-staging", r#"terraform_data.queue["audit"]"#), "{:?}", findings(&r));
     assert!(has(&r, "destructive", r#"terraform_data.queue["audit"]"#));
     assert!(
         has(&r, "escalated", r#"terraform_data.queue["legacy/billing"]"#)
-            || has(
-                &r,
-                "not-in-staging",
-                r#"terraform_data.queue["legacy/billing"]"#
-            )
+            || has(&r, "not-in-staging", r#"terraform_data.queue["legacy/billing"]"#)
     );
-    assert!(
-        !findings(&r)
-            .iter()
-            .any(|(_, a)| a == r#"terraform_data.queue["orders"]"#)
-    );
-    assert_eq!(
-        change(&r, r#"terraform_data.queue["audit"]"#)["action_reason"],
-        "delete_because_each_key"
-    );
+    assert!(!findings(&r).iter().any(|(_, a)| a == r#"terraform_data.queue["orders"]"#));
+    assert_eq!(change(&r, r#"terraform_data.queue["audit"]"#)["action_reason"], "delete_because_each_key");
 }
 
 #[test]
@@ -259,11 +172,7 @@ fn errored_prod_plan_blocks() {
     let (code, r) = review_json("errored-prod", &[]);
     assert_eq!(code, 1);
     assert_eq!(r["verdict"], "block");
-    assert!(
-        findings(&r)
-            .iter()
-            .any(|(id, _)| id == "plan-not-applicable")
-    );
+    assert!(findings(&r).iter().any(|(id, _)| id == "plan-not-applicable"));
 }
 
 #[test]
@@ -271,11 +180,7 @@ fn nothing_to_do_passes() {
     let (code, r) = review_json("nothing-to-do", &[]);
     assert_eq!(code, 0);
     assert_eq!(r["verdict"], "pass");
-    assert!(
-        r["findings"].as_array().unwrap().is_empty(),
-        "{:?}",
-        findings(&r)
-    );
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{:?}", findings(&r));
 }
 
 #[test]
@@ -288,18 +193,9 @@ fn fail_on_warn_turns_warnings_into_exit_1() {
 fn fingerprint_ignores_formatting_and_timestamp_but_not_changes() {
     let path = "testdata/pairs/same-change/staging.json";
     let digest = |bytes: Vec<u8>| {
-        let out = plangate()
-            .args(["fingerprint", "-"])
-            .write_stdin(bytes)
-            .output()
-            .unwrap();
+        let out = plangate().args(["fingerprint", "-"]).write_stdin(bytes).output().unwrap();
         assert!(out.status.success());
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .to_owned()
+        String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
     };
     let raw = std::fs::read(path).unwrap();
     let mut doc: Value = serde_json::from_slice(&raw).unwrap();
@@ -308,10 +204,7 @@ fn fingerprint_ignores_formatting_and_timestamp_but_not_changes() {
     doc["timestamp"] = Value::String("2030-01-01T00:00:00Z".into());
     assert_eq!(digest(serde_json::to_vec_pretty(&doc).unwrap()), original);
     let changes = doc["resource_changes"].as_array_mut().unwrap();
-    let upd = changes
-        .iter_mut()
-        .find(|c| c["change"]["actions"][0] == "update")
-        .unwrap();
+    let upd = changes.iter_mut().find(|c| c["change"]["actions"][0] == "update").unwrap();
     upd["change"]["after"]["input"] = Value::String("something else".into());
     assert_ne!(digest(serde_json::to_vec(&doc).unwrap()), original);
 }
@@ -320,26 +213,13 @@ fn fingerprint_ignores_formatting_and_timestamp_but_not_changes() {
 fn approval_binds_the_staging_plan() {
     let [s, _] = pair("same-change");
     let out = plangate().args(["fingerprint", &s]).output().unwrap();
-    let digest = String::from_utf8(out.stdout)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let digest = String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned();
     let (code, r) = review_json("same-change", &["--approved", &digest]);
     assert_eq!(code, 0);
-    assert!(
-        !findings(&r)
-            .iter()
-            .any(|(id, _)| id == "staging-not-approved")
-    );
+    assert!(!findings(&r).iter().any(|(id, _)| id == "staging-not-approved"));
     let (code, r) = review_json("same-change", &["--approved", "sha256:0000"]);
     assert_eq!(code, 1);
-    assert!(
-        findings(&r)
-            .iter()
-            .any(|(id, _)| id == "staging-not-approved")
-    );
+    assert!(findings(&r).iter().any(|(id, _)| id == "staging-not-approved"));
     assert_eq!(r["plans"]["staging"]["digest"], digest.as_str());
 }
 
@@ -359,24 +239,10 @@ fn secrets_never_appear_in_any_format() {
     let [s, p] = pair("secrets-and-hostile-values");
     for format in ["text", "json", "markdown"] {
         let out = plangate()
-            .args([
-                "review",
-                "--staging",
-                &s,
-                "--prod",
-                &p,
-                "--format",
-                format,
-                "--color",
-                "never",
-            ])
+            .args(["review", "--staging", &s, "--prod", &p, "--format", format, "--color", "never"])
             .output()
             .unwrap();
-        assert!(
-            matches!(out.status.code(), Some(0 | 1)),
-            "{format}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{format}: {}", String::from_utf8_lossy(&out.stderr));
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(!text.is_empty());
         for secret in ["S3cr3t-staging", "S3cr3t-prod", "7f1c", "91ab"] {
@@ -388,16 +254,8 @@ fn secrets_never_appear_in_any_format() {
 #[test]
 fn text_output_carries_no_control_bytes_without_color() {
     let [s, p] = pair("secrets-and-hostile-values");
-    let out = plangate()
-        .args(["review", "--staging", &s, "--prod", &p, "--color", "never"])
-        .output()
-        .unwrap();
-    let bad: Vec<u8> = out
-        .stdout
-        .iter()
-        .copied()
-        .filter(|b| (*b < 0x20 && *b != b'\n') || *b == 0x7f)
-        .collect();
+    let out = plangate().args(["review", "--staging", &s, "--prod", &p, "--color", "never"]).output().unwrap();
+    let bad: Vec<u8> = out.stdout.iter().copied().filter(|b| (*b < 0x20 && *b != b'\n') || *b == 0x7f).collect();
     assert!(bad.is_empty(), "control bytes in text output: {bad:?}");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -410,15 +268,9 @@ fn text_output_carries_no_control_bytes_without_color() {
 #[test]
 fn color_is_off_when_not_a_terminal_and_on_when_forced() {
     let [s, p] = pair("prod-only-replace");
-    let out = plangate()
-        .args(["review", "--staging", &s, "--prod", &p])
-        .output()
-        .unwrap();
+    let out = plangate().args(["review", "--staging", &s, "--prod", &p]).output().unwrap();
     assert!(!out.stdout.contains(&0x1b));
-    let out = plangate()
-        .args(["review", "--staging", &s, "--prod", &p, "--color", "always"])
-        .output()
-        .unwrap();
+    let out = plangate().args(["review", "--staging", &s, "--prod", &p, "--color", "always"]).output().unwrap();
     assert!(out.stdout.contains(&0x1b));
 }
 
@@ -427,14 +279,8 @@ fn rules_lists_and_explains_ids() {
     let out = plangate().arg("rules").output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("stateful-destroy") && text.contains("block"));
-    plangate()
-        .args(["rules", "--explain", "escalated"])
-        .assert()
-        .success();
-    plangate()
-        .args(["rules", "--explain", "nope"])
-        .assert()
-        .code(2);
+    plangate().args(["rules", "--explain", "escalated"]).assert().success();
+    plangate().args(["rules", "--explain", "nope"]).assert().code(2);
 }
 
 #[test]
@@ -444,16 +290,7 @@ fn output_file_receives_the_report() {
     let file = dir.join("report.json");
     let [s, p] = pair("same-change");
     plangate()
-        .args([
-            "review",
-            "--staging",
-            &s,
-            "--prod",
-            &p,
-            "--format",
-            "json",
-            "--output",
-        ])
+        .args(["review", "--staging", &s, "--prod", &p, "--format", "json", "--output"])
         .arg(&file)
         .assert()
         .success()
@@ -466,105 +303,48 @@ fn output_file_receives_the_report() {
 #[test]
 fn relevant_drift_is_reported_and_irrelevant_drift_is_not() {
     let out = plangate()
-        .args([
-            "review",
-            "--staging",
-            "testdata/pairs-handmade/drift/staging.json",
-        ])
-        .args([
-            "--prod",
-            "testdata/pairs-handmade/drift/prod.json",
-            "--format",
-            "json",
-        ])
+        .args(["review", "--staging", "testdata/pairs-handmade/drift/staging.json"])
+        .args(["--prod", "testdata/pairs-handmade/drift/prod.json", "--format", "json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(
-        has(&r, "drift", "aws_security_group.web"),
-        "{:?}",
-        findings(&r)
-    );
+    assert!(has(&r, "drift", "aws_security_group.web"), "{:?}", findings(&r));
     assert!(has(&r, "drift", "aws_sqs_queue.jobs"));
-    assert!(
-        !has(&r, "drift", "aws_instance.batch"),
-        "drift outside relevant_attributes is noise"
-    );
+    assert!(!has(&r, "drift", "aws_instance.batch"), "drift outside relevant_attributes is noise");
     let drift = r["drift"].as_array().unwrap();
     assert_eq!(drift.len(), 2);
-    assert!(
-        drift[0]["changed_paths"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p == "ingress[0].cidr_blocks[0]")
-    );
+    assert!(drift[0]["changed_paths"].as_array().unwrap().iter().any(|p| p == "ingress[0].cidr_blocks[0]"));
 }
 
 #[test]
 fn default_pack_blocks_stateful_destroys_on_every_platform() {
     let out = plangate()
-        .args([
-            "check",
-            "testdata/plans/stateful-destroys-four-platforms.json",
-            "--format",
-            "json",
-        ])
+        .args(["check", "testdata/plans/stateful-destroys-four-platforms.json", "--format", "json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     for c in r["changes"].as_array().unwrap() {
         let address = c["address"].as_str().unwrap();
-        let expected = if address == "aws_instance.web" {
-            "destructive"
-        } else {
-            "stateful-destroy"
-        };
-        assert!(
-            has(&r, expected, address),
-            "{address}: expected {expected}, got {:?}",
-            findings(&r)
-        );
+        let expected = if address == "aws_instance.web" { "destructive" } else { "stateful-destroy" };
+        assert!(has(&r, expected, address), "{address}: expected {expected}, got {:?}", findings(&r));
         if expected == "stateful-destroy" {
-            assert!(
-                c["stateful"].is_string(),
-                "{address} should carry the stateful reason"
-            );
+            assert!(c["stateful"].is_string(), "{address} should carry the stateful reason");
         }
     }
     let f = r["findings"].as_array().unwrap();
-    let s3 = f
-        .iter()
-        .find(|f| f["address"] == "aws_s3_bucket.logs")
-        .unwrap();
+    let s3 = f.iter().find(|f| f["address"] == "aws_s3_bucket.logs").unwrap();
     assert!(s3["message"].as_str().unwrap().contains("prevent_destroy"));
-    assert!(
-        s3["origin"]["file"]
-            .as_str()
-            .unwrap()
-            .starts_with("builtin:aws.toml")
-    );
+    assert!(s3["origin"]["file"].as_str().unwrap().starts_with("builtin:aws.toml"));
 }
 
 #[test]
 fn default_pack_flags_disruptive_updates() {
-    let out = plangate()
-        .args([
-            "check",
-            "testdata/plans/stateful-replace-db.json",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let out =
+        plangate().args(["check", "testdata/plans/stateful-replace-db.json", "--format", "json"]).output().unwrap();
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(
-        has(&r, "disruptive-update", "aws_db_instance.replica"),
-        "{:?}",
-        findings(&r)
-    );
+    assert!(has(&r, "disruptive-update", "aws_db_instance.replica"), "{:?}", findings(&r));
     assert!(has(&r, "stateful-destroy", "aws_db_instance.main"));
     assert!(has(&r, "destructive", "aws_security_group.db"));
 }
@@ -572,13 +352,7 @@ fn default_pack_flags_disruptive_updates() {
 #[test]
 fn quick_start_example_blocks_and_masks_the_copied_password() {
     let out = plangate()
-        .args([
-            "review",
-            "--staging",
-            "testdata/example/staging.json",
-            "--prod",
-            "testdata/example/prod.json",
-        ])
+        .args(["review", "--staging", "testdata/example/staging.json", "--prod", "testdata/example/prod.json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -10,29 +10,21 @@ const TOKEN: &str = "ghp_cli-test-token-0123456789";
 
 fn comment(platform: &str, api: &str, token_var: &str) -> Command {
     let mut c = Command::cargo_bin("plangate").unwrap();
-    c.env_clear()
-        .env(token_var, TOKEN)
-        .env("PLANGATE_RETRY_BASE_MS", "5")
-        .args([
-            "comment",
-            platform,
-            "--api-url",
-            api,
-            "--comment-id",
-            "prod-gate",
-            "--today",
-            "2026-11-24",
-        ]);
+    c.env_clear().env(token_var, TOKEN).env("PLANGATE_RETRY_BASE_MS", "5").args([
+        "comment",
+        platform,
+        "--api-url",
+        api,
+        "--comment-id",
+        "prod-gate",
+        "--today",
+        "2026-11-24",
+    ]);
     c
 }
 
 fn example() -> [&'static str; 4] {
-    [
-        "--staging",
-        "testdata/example/staging.json",
-        "--prod",
-        "testdata/example/prod.json",
-    ]
+    ["--staging", "testdata/example/staging.json", "--prod", "testdata/example/prod.json"]
 }
 
 #[test]
@@ -44,27 +36,15 @@ fn github_two_runs_leave_one_updated_comment_and_exit_with_the_verdict() {
             .args(example())
             .output()
             .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
         let all = [out.stdout, out.stderr].concat();
         assert!(!String::from_utf8_lossy(&all).contains(TOKEN));
     }
     let comments = forge.comments();
     assert_eq!(comments.len(), 1);
-    assert!(
-        comments[0]
-            .body
-            .starts_with("<!-- plangate:prod-gate -->\n")
-    );
+    assert!(comments[0].body.starts_with("<!-- plangate:prod-gate -->\n"));
     assert!(comments[0].body.contains("stateful-destroy"));
-    assert!(
-        !comments[0].body.contains("hunter2"),
-        "a secret reached the comment"
-    );
+    assert!(!comments[0].body.contains("hunter2"), "a secret reached the comment");
     let methods: Vec<String> = forge.writes().iter().map(|r| r.method.clone()).collect();
     assert_eq!(methods, ["POST", "PATCH"]);
 }
@@ -81,11 +61,7 @@ fn a_server_error_is_retried_and_a_403_exits_2_naming_the_permission() {
     assert_eq!(forge.comments().len(), 1);
 
     let forge = MockForge::github(TOKEN);
-    forge.script(
-        403,
-        &[],
-        r#"{"message":"Resource not accessible by integration"}"#,
-    );
+    forge.script(403, &[], r#"{"message":"Resource not accessible by integration"}"#);
     let out = comment("github", &forge.api_url(), "GITHUB_TOKEN")
         .args(["--repo", GH_REPO, "--number", &GH_PR.to_string()])
         .args(example())
@@ -101,8 +77,7 @@ fn a_server_error_is_retried_and_a_403_exits_2_naming_the_permission() {
 fn gitlab_posts_one_note() {
     let forge = MockForge::gitlab(TOKEN, "42", GitLabPaging::NextPageHeader);
     let mut c = comment("gitlab", &forge.api_url(), "GITLAB_TOKEN");
-    c.env("CI_PROJECT_ID", "42")
-        .env("CI_MERGE_REQUEST_IID", GL_IID.to_string());
+    c.env("CI_PROJECT_ID", "42").env("CI_MERGE_REQUEST_IID", GL_IID.to_string());
     c.args(example()).assert().code(1);
     assert_eq!(forge.comments().len(), 1);
 }

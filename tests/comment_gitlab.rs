@@ -2,9 +2,7 @@
 
 mod support;
 
-use plangate::comment::{
-    AuthScheme, Behaviour, CommentOptions, Outcome, Platform, Target, post, resolve_target,
-};
+use plangate::comment::{AuthScheme, Behaviour, CommentOptions, Outcome, Platform, Target, post, resolve_target};
 use support::{GL_IID, GitLabPaging, MockForge, body, env_of, options};
 
 const TOKEN: &str = "glpat-Sup3rS3cretGitLabT0ken";
@@ -14,19 +12,11 @@ fn gl_opts(id: &str) -> CommentOptions {
 }
 
 /// Target from the GitLab CI variables, with `project` as `CI_PROJECT_ID`.
-fn target_with(
-    server: &MockForge,
-    opts: &CommentOptions,
-    project: &str,
-    extra: &[(&str, &str)],
-) -> Target {
+fn target_with(server: &MockForge, opts: &CommentOptions, project: &str, extra: &[(&str, &str)]) -> Target {
     let api = server.api_url();
     let iid = GL_IID.to_string();
-    let mut vars: Vec<(&str, &str)> = vec![
-        ("CI_API_V4_URL", &api),
-        ("CI_PROJECT_ID", project),
-        ("CI_MERGE_REQUEST_IID", &iid),
-    ];
+    let mut vars: Vec<(&str, &str)> =
+        vec![("CI_API_V4_URL", &api), ("CI_PROJECT_ID", project), ("CI_MERGE_REQUEST_IID", &iid)];
     vars.extend_from_slice(extra);
     resolve_target(opts, &env_of(&vars)).expect("target resolves")
 }
@@ -37,10 +27,7 @@ fn target(server: &MockForge, opts: &CommentOptions) -> Target {
 
 fn assert_no_token(text: &str) {
     assert!(!text.contains(TOKEN), "token leaked in: {text}");
-    assert!(
-        !text.contains("Sup3rS3cret"),
-        "part of the token leaked in: {text}"
-    );
+    assert!(!text.contains("Sup3rS3cret"), "part of the token leaked in: {text}");
 }
 
 #[test]
@@ -55,28 +42,16 @@ fn creates_then_updates_in_place() {
         panic!("expected Created, got {out:?}");
     };
     // No CI_PROJECT_URL and a numeric project: the link is the note's API URL.
-    assert_eq!(
-        url,
-        format!(
-            "{}/projects/42/merge_requests/5/notes/{id}",
-            server.api_url()
-        )
-    );
+    assert_eq!(url, format!("{}/projects/42/merge_requests/5/notes/{id}", server.api_url()));
     let out = post(&opts, &t, &body("plangate", "plan v2")).unwrap();
-    assert!(
-        matches!(out, Outcome::Updated { id: u, duplicates: 0, .. } if u == id),
-        "{out:?}"
-    );
+    assert!(matches!(out, Outcome::Updated { id: u, duplicates: 0, .. } if u == id), "{out:?}");
 
     let comments = server.comments();
     assert_eq!(comments.len(), 1);
     assert_eq!(comments[0].body, "<!-- plangate:plangate -->\nplan v2");
 
     let reqs = server.requests();
-    let seen: Vec<(String, String)> = reqs
-        .iter()
-        .map(|r| (r.method.clone(), r.path().to_string()))
-        .collect();
+    let seen: Vec<(String, String)> = reqs.iter().map(|r| (r.method.clone(), r.path().to_string())).collect();
     let notes = "/api/v4/projects/42/merge_requests/5/notes";
     assert_eq!(
         seen,
@@ -94,10 +69,7 @@ fn creates_then_updates_in_place() {
         assert_eq!(r.header("private-token"), Some(TOKEN));
         assert_eq!(r.header("job-token"), None);
         assert_eq!(r.header("authorization"), None);
-        assert_eq!(
-            r.header("user-agent"),
-            Some(concat!("plangate/", env!("CARGO_PKG_VERSION")))
-        );
+        assert_eq!(r.header("user-agent"), Some(concat!("plangate/", env!("CARGO_PKG_VERSION"))));
     }
 }
 
@@ -112,20 +84,9 @@ fn project_paths_are_url_encoded() {
         panic!("expected Created, got {out:?}");
     };
     // A project path and an `/api/v4` API: the web link is derived from them.
-    assert_eq!(
-        url,
-        format!(
-            "http://{}/group/sub/proj/-/merge_requests/5#note_{id}",
-            server.addr
-        )
-    );
+    assert_eq!(url, format!("http://{}/group/sub/proj/-/merge_requests/5#note_{id}", server.addr));
     for r in server.requests() {
-        assert!(
-            r.path()
-                .starts_with("/api/v4/projects/group%2Fsub%2Fproj/merge_requests/5/notes"),
-            "{}",
-            r.target
-        );
+        assert!(r.path().starts_with("/api/v4/projects/group%2Fsub%2Fproj/merge_requests/5/notes"), "{}", r.target);
     }
     assert_eq!(server.comments().len(), 1);
 
@@ -134,10 +95,7 @@ fn project_paths_are_url_encoded() {
     o.repo = Some("group%2Fsub%2Fproj".into());
     let t = target_with(&server, &o, "999", &[("GITLAB_TOKEN", TOKEN)]);
     let out = post(&o, &t, &body("plangate", "plan 2")).unwrap();
-    assert!(
-        matches!(out, Outcome::Updated { id: u, .. } if u == id),
-        "{out:?}"
-    );
+    assert!(matches!(out, Outcome::Updated { id: u, .. } if u == id), "{out:?}");
 }
 
 #[test]
@@ -148,19 +106,11 @@ fn note_links_use_ci_project_url() {
         &server,
         &opts,
         "42",
-        &[
-            ("GITLAB_TOKEN", TOKEN),
-            ("CI_PROJECT_URL", "https://gitlab.example.com/team/infra"),
-        ],
+        &[("GITLAB_TOKEN", TOKEN), ("CI_PROJECT_URL", "https://gitlab.example.com/team/infra")],
     );
     let out = post(&opts, &t, &body("plangate", "plan")).unwrap();
-    let Outcome::Created { id, url, .. } = out else {
-        panic!()
-    };
-    assert_eq!(
-        url,
-        format!("https://gitlab.example.com/team/infra/-/merge_requests/5#note_{id}")
-    );
+    let Outcome::Created { id, url, .. } = out else { panic!() };
+    assert_eq!(url, format!("https://gitlab.example.com/team/infra/-/merge_requests/5#note_{id}"));
 }
 
 #[test]
@@ -175,10 +125,7 @@ fn system_notes_are_skipped() {
     let comments = server.comments();
     assert_eq!(comments.len(), 3);
     assert_eq!(comments[0].id, system);
-    assert_eq!(
-        comments[0].body,
-        "<!-- plangate:plangate -->\nadded 1 commit"
-    );
+    assert_eq!(comments[0].body, "<!-- plangate:plangate -->\nadded 1 commit");
     assert!(server.writes().iter().all(|r| r.method == "POST"));
 }
 
@@ -199,22 +146,12 @@ fn pagination_with_x_next_page() {
     let ours = seed_pages(&server);
     let opts = gl_opts("plangate");
     let out = post(&opts, &target(&server, &opts), &body("plangate", "new")).unwrap();
-    assert!(
-        matches!(out, Outcome::Updated { id, .. } if id == ours),
-        "{out:?}"
-    );
-    let pages: Vec<String> = server
-        .requests()
-        .iter()
-        .filter(|r| r.method == "GET")
-        .map(|r| r.query("page").unwrap())
-        .collect();
+    assert!(matches!(out, Outcome::Updated { id, .. } if id == ours), "{out:?}");
+    let pages: Vec<String> =
+        server.requests().iter().filter(|r| r.method == "GET").map(|r| r.query("page").unwrap()).collect();
     assert_eq!(pages, vec!["1", "2", "3"]);
     assert_eq!(server.comments().len(), 256);
-    assert_eq!(
-        server.comments()[130].body,
-        "<!-- plangate:plangate -->\nnew"
-    );
+    assert_eq!(server.comments()[130].body, "<!-- plangate:plangate -->\nnew");
 }
 
 #[test]
@@ -223,15 +160,8 @@ fn pagination_with_link_header_only() {
     let ours = seed_pages(&server);
     let opts = gl_opts("plangate");
     let out = post(&opts, &target(&server, &opts), &body("plangate", "new")).unwrap();
-    assert!(
-        matches!(out, Outcome::Updated { id, .. } if id == ours),
-        "{out:?}"
-    );
-    let gets = server
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "GET")
-        .count();
+    assert!(matches!(out, Outcome::Updated { id, .. } if id == ours), "{out:?}");
+    let gets = server.requests().into_iter().filter(|r| r.method == "GET").count();
     assert_eq!(gets, 3);
 }
 
@@ -244,10 +174,7 @@ fn new_delete_and_new_and_skip() {
 
     opts.skip_if_unchanged = true;
     let out = post(&opts, &t, &body("staging", "plan")).unwrap();
-    assert!(
-        matches!(out, Outcome::Unchanged { id, .. } if id == first),
-        "{out:?}"
-    );
+    assert!(matches!(out, Outcome::Unchanged { id, .. } if id == first), "{out:?}");
     assert!(server.writes().is_empty());
 
     opts.skip_if_unchanged = false;
@@ -258,19 +185,13 @@ fn new_delete_and_new_and_skip() {
 
     opts.behaviour = Behaviour::DeleteAndNew;
     let out = post(&opts, &t, &body("staging", "plan 3")).unwrap();
-    let Outcome::Created { id, deleted, .. } = out else {
-        panic!("{out:?}")
-    };
+    let Outcome::Created { id, deleted, .. } = out else { panic!("{out:?}") };
     assert_eq!(deleted, 2);
     let comments = server.comments();
     assert_eq!(comments.len(), 1);
     assert_eq!(comments[0].id, id);
     assert_eq!(comments[0].body, "<!-- plangate:staging -->\nplan 3");
-    let deletes = server
-        .writes()
-        .into_iter()
-        .filter(|r| r.method == "DELETE")
-        .count();
+    let deletes = server.writes().into_iter().filter(|r| r.method == "DELETE").count();
     assert_eq!(deletes, 2);
 }
 
@@ -283,27 +204,16 @@ fn job_token_is_sent_as_job_token_and_its_errors_say_why() {
     assert_eq!(t.token_env, "CI_JOB_TOKEN");
     post(&opts, &t, &body("plangate", "plan")).unwrap();
     let reqs = server.requests();
-    assert!(
-        reqs.iter()
-            .all(|r| r.header("job-token") == Some(TOKEN) && r.header("private-token").is_none())
-    );
+    assert!(reqs.iter().all(|r| r.header("job-token") == Some(TOKEN) && r.header("private-token").is_none()));
 
     // GITLAB_TOKEN wins when both are set.
-    let t = target_with(
-        &server,
-        &opts,
-        "42",
-        &[("CI_JOB_TOKEN", "job"), ("GITLAB_TOKEN", TOKEN)],
-    );
+    let t = target_with(&server, &opts, "42", &[("CI_JOB_TOKEN", "job"), ("GITLAB_TOKEN", TOKEN)]);
     assert_eq!(t.auth, AuthScheme::GitLabPrivateToken);
 
     // Job tokens are refused for notes on most GitLab versions: the error says so.
     server.script(403, &[], r#"{"message":"403 Forbidden"}"#);
     let t = target_with(&server, &opts, "42", &[("CI_JOB_TOKEN", TOKEN)]);
-    let msg = format!(
-        "{:#}",
-        post(&opts, &t, &body("plangate", "plan")).unwrap_err()
-    );
+    let msg = format!("{:#}", post(&opts, &t, &body("plangate", "plan")).unwrap_err());
     assert!(msg.starts_with("permission denied (HTTP 403"), "{msg}");
     assert!(msg.contains("`api` scope"), "{msg}");
     assert!(msg.contains("Reporter/Developer"), "{msg}");
@@ -311,20 +221,9 @@ fn job_token_is_sent_as_job_token_and_its_errors_say_why() {
     assert!(msg.contains("`GITLAB_TOKEN`"), "{msg}");
 
     server.script(401, &[], r#"{"message":"401 Unauthorized"}"#);
-    let msg = format!(
-        "{:#}",
-        post(&opts, &t, &body("plangate", "plan")).unwrap_err()
-    );
-    assert!(
-        msg.starts_with(
-            "token rejected: `CI_JOB_TOKEN` is missing, expired or has no access to `42`"
-        ),
-        "{msg}"
-    );
-    assert!(
-        msg.contains("put a project access token with the `api` scope in `GITLAB_TOKEN`"),
-        "{msg}"
-    );
+    let msg = format!("{:#}", post(&opts, &t, &body("plangate", "plan")).unwrap_err());
+    assert!(msg.starts_with("token rejected: `CI_JOB_TOKEN` is missing, expired or has no access to `42`"), "{msg}");
+    assert!(msg.contains("put a project access token with the `api` scope in `GITLAB_TOKEN`"), "{msg}");
     assert_no_token(&msg);
 }
 
@@ -332,33 +231,22 @@ fn job_token_is_sent_as_job_token_and_its_errors_say_why() {
 fn errors_401_403_404() {
     let server = MockForge::gitlab("a-different-token", "42", GitLabPaging::NextPageHeader);
     let opts = gl_opts("plangate");
-    let msg = format!(
-        "{:#}",
-        post(&opts, &target(&server, &opts), &body("plangate", "x")).unwrap_err()
-    );
-    assert!(
-        msg.starts_with(
-            "token rejected: `GITLAB_TOKEN` is missing, expired or has no access to `42`"
-        ),
-        "{msg}"
-    );
+    let msg = format!("{:#}", post(&opts, &target(&server, &opts), &body("plangate", "x")).unwrap_err());
+    assert!(msg.starts_with("token rejected: `GITLAB_TOKEN` is missing, expired or has no access to `42`"), "{msg}");
     assert!(!msg.contains("CI_JOB_TOKEN"), "{msg}");
 
     let server = MockForge::gitlab(TOKEN, "42", GitLabPaging::NextPageHeader);
     server.script(403, &[], r#"{"message":"403 Forbidden"}"#);
-    let msg = format!(
-        "{:#}",
-        post(&opts, &target(&server, &opts), &body("plangate", "x")).unwrap_err()
-    );
-    assert!(
-        msg.contains("needs the `api` scope and at least Reporter/Developer role on `42`"),
-        "{msg}"
-    );
+    let msg = format!("{:#}", post(&opts, &target(&server, &opts), &body("plangate", "x")).unwrap_err());
+    assert!(msg.contains("needs the `api` scope and at least Reporter/Developer role on `42`"), "{msg}");
     assert_eq!(server.requests().len(), 1);
 
     let t = target_with(&server, &opts, "group/nope", &[("GITLAB_TOKEN", TOKEN)]);
     let msg = format!("{:#}", post(&opts, &t, &body("plangate", "x")).unwrap_err());
-    assert!(msg.starts_with("project/MR not found or not visible to this token: project `group/nope` merge request !5"), "{msg}");
+    assert!(
+        msg.starts_with("project/MR not found or not visible to this token: project `group/nope` merge request !5"),
+        "{msg}"
+    );
     assert!(msg.contains("404 Project Not Found"), "{msg}");
 }
 
@@ -366,11 +254,7 @@ fn errors_401_403_404() {
 fn server_errors_and_429_are_retried() {
     let server = MockForge::gitlab(TOKEN, "42", GitLabPaging::NextPageHeader);
     server.script(500, &[], "");
-    server.script(
-        429,
-        &[("Retry-After", "0")],
-        r#"{"message":"429 Too Many Requests"}"#,
-    );
+    server.script(429, &[("Retry-After", "0")], r#"{"message":"429 Too Many Requests"}"#);
     let opts = gl_opts("plangate");
     let out = post(&opts, &target(&server, &opts), &body("plangate", "x")).unwrap();
     assert!(matches!(out, Outcome::Created { .. }), "{out:?}");
@@ -396,27 +280,13 @@ fn dry_run_makes_no_request_and_hides_the_token() {
         opts.behaviour = behaviour;
         let t = target_with(&server, &opts, "group/proj", &[("GITLAB_TOKEN", TOKEN)]);
         let out = post(&opts, &t, &body("plangate", "plan")).unwrap();
-        let Outcome::DryRun { request } = out else {
-            panic!("{out:?}")
-        };
-        assert!(
-            request.starts_with("dry run: no request sent to GitLab"),
-            "{request}"
-        );
+        let Outcome::DryRun { request } = out else { panic!("{out:?}") };
+        assert!(request.starts_with("dry run: no request sent to GitLab"), "{request}");
         assert!(request.contains("PRIVATE-TOKEN: ***"), "{request}");
-        assert!(
-            request.contains("/projects/group%2Fproj/merge_requests/5/notes"),
-            "{request}"
-        );
+        assert!(request.contains("/projects/group%2Fproj/merge_requests/5/notes"), "{request}");
         match behaviour {
-            Behaviour::Update => assert!(
-                request.contains("PUT ") && request.contains("else: POST "),
-                "{request}"
-            ),
-            Behaviour::New => assert!(
-                !request.contains("GET ") && request.contains("POST "),
-                "{request}"
-            ),
+            Behaviour::Update => assert!(request.contains("PUT ") && request.contains("else: POST "), "{request}"),
+            Behaviour::New => assert!(!request.contains("GET ") && request.contains("POST "), "{request}"),
             Behaviour::DeleteAndNew => assert!(request.contains("DELETE "), "{request}"),
         }
         assert_no_token(&request);
@@ -439,34 +309,19 @@ fn target_resolution_errors_name_the_variable_and_flag() {
         format!("{:#}", resolve_target(&opts, &env_of(&vars)).unwrap_err())
     };
     let msg = without("CI_API_V4_URL");
-    assert!(
-        msg.starts_with("`CI_API_V4_URL` is not set: pass --api-url"),
-        "{msg}"
-    );
+    assert!(msg.starts_with("`CI_API_V4_URL` is not set: pass --api-url"), "{msg}");
     let msg = without("CI_PROJECT_ID");
-    assert_eq!(
-        msg,
-        "`CI_PROJECT_ID` is not set: pass --repo PROJECT_ID_OR_PATH"
-    );
+    assert_eq!(msg, "`CI_PROJECT_ID` is not set: pass --repo PROJECT_ID_OR_PATH");
     let msg = without("CI_MERGE_REQUEST_IID");
-    assert!(
-        msg.starts_with("`CI_MERGE_REQUEST_IID` is not set"),
-        "{msg}"
-    );
+    assert!(msg.starts_with("`CI_MERGE_REQUEST_IID` is not set"), "{msg}");
     assert!(msg.contains("pass --number IID"), "{msg}");
     let msg = without("GITLAB_TOKEN");
-    assert!(
-        msg.starts_with("no GitLab token: set `GITLAB_TOKEN`"),
-        "{msg}"
-    );
+    assert!(msg.starts_with("no GitLab token: set `GITLAB_TOKEN`"), "{msg}");
 
     let mut vars = all.to_vec();
     vars[2] = ("CI_MERGE_REQUEST_IID", "abc");
     let msg = format!("{:#}", resolve_target(&opts, &env_of(&vars)).unwrap_err());
-    assert_eq!(
-        msg,
-        "`CI_MERGE_REQUEST_IID` is `abc`, not a number: pass --number IID"
-    );
+    assert_eq!(msg, "`CI_MERGE_REQUEST_IID` is `abc`, not a number: pass --number IID");
 
     // Overrides win over the environment.
     let mut o = opts.clone();

@@ -21,20 +21,13 @@ fn schema() -> Value {
 
 fn validator() -> Validator {
     let schema = schema();
-    assert_eq!(
-        schema["$schema"], "https://json-schema.org/draft/2020-12/schema",
-        "the schema declares draft 2020-12"
-    );
-    jsonschema::draft202012::options()
-        .build(&schema)
-        .expect("docs/report.schema.json is a valid draft 2020-12 schema")
+    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema", "the schema declares draft 2020-12");
+    jsonschema::draft202012::options().build(&schema).expect("docs/report.schema.json is a valid draft 2020-12 schema")
 }
 
 /// The schema's errors for `report`, one line each (empty when valid).
 fn errors(v: &Validator, report: &Value) -> Vec<String> {
-    v.iter_errors(report)
-        .map(|e| format!("at `{}`: {e}", e.instance_path()))
-        .collect()
+    v.iter_errors(report).map(|e| format!("at `{}`: {e}", e.instance_path())).collect()
 }
 
 fn assert_valid(v: &Validator, what: &str, report: &Value) {
@@ -57,34 +50,21 @@ fn report(args: &[&str]) -> Value {
         .output()
         .unwrap();
     let code = out.status.code();
-    assert!(
-        matches!(code, Some(0 | 1)),
-        "plangate {args:?} exited {code:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "plangate {args:?} wrote no JSON ({e}):\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    assert!(matches!(code, Some(0 | 1)), "plangate {args:?} exited {code:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("plangate {args:?} wrote no JSON ({e}):\n{}", String::from_utf8_lossy(&out.stdout)))
 }
 
 fn sorted_entries(dir: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{dir}: {e}"))
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut v: Vec<PathBuf> =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}")).map(|e| e.unwrap().path()).collect();
     v.sort();
     v
 }
 
 /// Every `testdata/pairs/<scenario>/` directory.
 fn pairs() -> Vec<PathBuf> {
-    let v: Vec<PathBuf> = sorted_entries("testdata/pairs")
-        .into_iter()
-        .filter(|p| p.is_dir())
-        .collect();
+    let v: Vec<PathBuf> = sorted_entries("testdata/pairs").into_iter().filter(|p| p.is_dir()).collect();
     assert!(v.len() >= 10, "expected the plan pairs, found {v:?}");
     v
 }
@@ -107,10 +87,8 @@ fn review_of_every_pair_matches_the_schema() {
 #[test]
 fn check_of_every_plan_matches_the_schema() {
     let v = validator();
-    let mut plans: Vec<PathBuf> = sorted_entries("testdata/plans")
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
+    let mut plans: Vec<PathBuf> =
+        sorted_entries("testdata/plans").into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
     assert!(!plans.is_empty(), "no plans under testdata/plans");
     for dir in pairs() {
         plans.push(dir.join("staging.json"));
@@ -125,9 +103,6 @@ fn check_of_every_plan_matches_the_schema() {
 
 /// A staging plan checked as staging (findings carry `env: staging`).
 #[test]
-#[ignore = "`plangate check --env staging` panics on a plan with a finding on a change \
-(src/review/checks.rs: a staging-targeted finding indexes the empty staging slice); \
-enable once fixed"]
 fn check_env_staging_of_every_staging_plan_matches_the_schema() {
     let v = validator();
     for dir in pairs() {
@@ -174,12 +149,7 @@ fn report_with_waivers_and_policy_origins_matches_the_schema() {
     let v = validator();
     let policy = Path::new(env!("CARGO_TARGET_TMPDIR")).join("json-schema-policy.toml");
     std::fs::write(&policy, POLICY).unwrap();
-    let r = report(&[
-        "check",
-        "testdata/plans/stateful-replace-db.json",
-        "--policy",
-        s(&policy),
-    ]);
+    let r = report(&["check", "testdata/plans/stateful-replace-db.json", "--policy", s(&policy)]);
     assert_valid(&v, "check with a policy", &r);
     let findings = r["findings"].as_array().unwrap();
     // The fixture really exercises the nullable and nested shapes.
@@ -259,10 +229,7 @@ fn schema_rejects_reports_that_break_the_contract() {
             r["plans"]["prod"]["digest"] = json!("7156cc160afbf529");
         }),
         ("uppercase digest", |r| {
-            let d = r["plans"]["prod"]["digest"]
-                .as_str()
-                .unwrap()
-                .to_uppercase();
+            let d = r["plans"]["prod"]["digest"].as_str().unwrap().to_uppercase();
             r["plans"]["prod"]["digest"] = json!(d.replacen("SHA256", "sha256", 1));
         }),
         ("nullable typed wrong", |r| {
@@ -277,9 +244,7 @@ fn schema_rejects_reports_that_break_the_contract() {
         ("review without staging_changes", |r| {
             r.as_object_mut().unwrap().remove("staging_changes");
         }),
-        ("check with staging_changes", |r| {
-            r["command"] = json!("check")
-        }),
+        ("check with staging_changes", |r| r["command"] = json!("check")),
         ("bad command", |r| r["command"] = json!("plan")),
         ("negative count", |r| {
             r["summary"]["findings"]["warn"] = json!(-1);
@@ -288,12 +253,10 @@ fn schema_rejects_reports_that_break_the_contract() {
             r["summary"]["findings"]["error"] = json!(0);
         }),
         ("output with a value", |r| {
-            r["outputs"] =
-                json!([{"name": "dsn", "action": "update", "sensitive": false, "after": "x"}]);
+            r["outputs"] = json!([{"name": "dsn", "action": "update", "sensitive": false, "after": "x"}]);
         }),
         ("waiver without a reason", |r| {
-            r["findings"][0]["waived"] =
-                json!({"expires": null, "origin": {"file": "p.toml", "line": 3}});
+            r["findings"][0]["waived"] = json!({"expires": null, "origin": {"file": "p.toml", "line": 3}});
         }),
         ("origin line 0", |r| {
             r["findings"][0]["origin"] = json!({"file": "p.toml", "line": 0});
@@ -303,10 +266,7 @@ fn schema_rejects_reports_that_break_the_contract() {
         let mut bad = good.clone();
         mutate(&mut bad);
         assert_ne!(bad, good, "{what}: the mutation changed nothing");
-        assert!(
-            !v.is_valid(&bad),
-            "{what}: the schema accepts a report it must reject"
-        );
+        assert!(!v.is_valid(&bad), "{what}: the schema accepts a report it must reject");
     }
 }
 
@@ -315,13 +275,10 @@ fn schema_rejects_reports_that_break_the_contract() {
 fn documented_example_is_a_real_report() {
     let v = validator();
     let doc = std::fs::read_to_string("docs/json.md").expect("docs/json.md");
-    let start = doc
-        .find("```json\n")
-        .expect("docs/json.md has a ```json example")
-        + "```json\n".len();
+    let start = doc.find("```json\n").expect("docs/json.md has a ```json example") + "```json\n".len();
     let len = doc[start..].find("\n```").expect("the example block ends");
-    let documented: Value = serde_json::from_str(&doc[start..start + len])
-        .expect("the example in docs/json.md is JSON");
+    let documented: Value =
+        serde_json::from_str(&doc[start..start + len]).expect("the example in docs/json.md is JSON");
     assert_valid(&v, "docs/json.md example", &documented);
     let real = example();
     assert_eq!(

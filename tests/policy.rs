@@ -19,16 +19,12 @@ fn write(name: &str, text: &str) -> std::path::PathBuf {
 #[test]
 fn documented_example_parses() {
     let text = std::fs::read_to_string("docs/examples/policy.toml").unwrap();
-    let policy =
-        plangate::policy::parse_str("policy.toml", &text).expect("the docs example is valid");
+    let policy = plangate::policy::parse_str("policy.toml", &text).expect("the docs example is valid");
     assert_eq!(policy.stateful.len(), 2);
     assert_eq!(policy.rules.len(), 2);
     assert_eq!(policy.exceptions.len(), 1);
     assert_eq!(policy.address_maps.len(), 2);
-    plangate()
-        .args(["policy", "validate", "docs/examples/policy.toml"])
-        .assert()
-        .success();
+    plangate().args(["policy", "validate", "docs/examples/policy.toml"]).assert().success();
 }
 
 #[test]
@@ -58,11 +54,7 @@ nonsense = "warn"
 x = 1
 "#,
     );
-    let out = plangate()
-        .args(["policy", "validate"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = plangate().args(["policy", "validate"]).arg(&path).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     let p = path.display().to_string();
@@ -79,35 +71,16 @@ x = 1
         assert!(err.contains(&expect), "missing `{expect}` in:\n{err}");
     }
     // The same policy given to a review is also exit 2, before any plan is read.
-    plangate()
-        .args([
-            "check",
-            "testdata/plans/stateful-replace-db.json",
-            "--policy",
-        ])
-        .arg(&path)
-        .assert()
-        .code(2);
+    plangate().args(["check", "testdata/plans/stateful-replace-db.json", "--policy"]).arg(&path).assert().code(2);
 }
 
 fn check_json(policy: &std::path::Path, today: &str) -> (i32, Value) {
     let out = plangate()
-        .args([
-            "check",
-            "testdata/plans/stateful-replace-db.json",
-            "--format",
-            "json",
-            "--today",
-            today,
-            "--policy",
-        ])
+        .args(["check", "testdata/plans/stateful-replace-db.json", "--format", "json", "--today", today, "--policy"])
         .arg(policy)
         .output()
         .unwrap();
-    (
-        out.status.code().unwrap(),
-        serde_json::from_slice(&out.stdout).unwrap(),
-    )
+    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap())
 }
 
 fn ids(r: &Value) -> Vec<(String, bool)> {
@@ -142,17 +115,9 @@ reason = "stale"
     let (code, r) = check_json(&path, "2026-11-24");
     assert_eq!(code, 0, "{:?}", ids(&r));
     let found = ids(&r);
-    assert!(
-        found.contains(&("stateful-destroy".into(), false)),
-        "waived finding stays visible: {found:?}"
-    );
+    assert!(found.contains(&("stateful-destroy".into(), false)), "waived finding stays visible: {found:?}");
     assert!(found.contains(&("exception-unused".into(), true)));
-    let waived = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| !f["waived"].is_null())
-        .unwrap();
+    let waived = r["findings"].as_array().unwrap().iter().find(|f| !f["waived"].is_null()).unwrap();
     assert!(waived["waived"]["origin"]["line"].as_u64() == Some(5));
 
     // The day after expiry the exception no longer applies.
@@ -182,10 +147,7 @@ reasons = ["delete_because_no_resource_config"]
     let (code, r) = check_json(&path, "2026-11-24");
     assert_eq!(code, 1);
     let f = r["findings"].as_array().unwrap();
-    let custom = f
-        .iter()
-        .find(|f| f["id"] == "sg-deletes")
-        .expect("custom rule fired");
+    let custom = f.iter().find(|f| f["id"] == "sg-deletes").expect("custom rule fired");
     assert_eq!(custom["address"], "aws_security_group.db");
     assert_eq!(custom["origin"]["line"], 4);
     let destructive = f.iter().find(|f| f["id"] == "destructive").unwrap();
@@ -194,10 +156,7 @@ reasons = ["delete_because_no_resource_config"]
 
 #[test]
 fn policy_show_names_origins() {
-    let out = plangate()
-        .args(["policy", "show", "docs/examples/policy.toml"])
-        .output()
-        .unwrap();
+    let out = plangate().args(["policy", "show", "docs/examples/policy.toml"]).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("docs/examples/policy.toml:"), "{text}");

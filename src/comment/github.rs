@@ -27,24 +27,14 @@ impl GitHub<'_> {
     }
 
     fn existing(&self, c: Comment) -> Existing {
-        let url = c
-            .html_url
-            .unwrap_or_else(|| self.item_url(&c.id.to_string()));
-        Existing {
-            id: c.id,
-            body: c.body.unwrap_or_default(),
-            url,
-        }
+        let url = c.html_url.unwrap_or_else(|| self.item_url(&c.id.to_string()));
+        Existing { id: c.id, body: c.body.unwrap_or_default(), url }
     }
 }
 
 impl Forge for GitHub<'_> {
     fn list_url(&self, page: u32) -> String {
-        format!(
-            "{}/issues/{}/comments?per_page=100&page={page}",
-            self.repo_url(),
-            self.target.number
-        )
+        format!("{}/issues/{}/comments?per_page=100&page={page}", self.repo_url(), self.target.number)
     }
 
     fn next_page_url(&self, reply: &Reply, _page: u32) -> Option<String> {
@@ -52,8 +42,8 @@ impl Forge for GitHub<'_> {
     }
 
     fn parse_list(&self, body: &str) -> Result<Vec<Existing>> {
-        let list: Vec<Comment> = serde_json::from_str(body)
-            .context("the GitHub comment list is not the expected JSON")?;
+        let list: Vec<Comment> =
+            serde_json::from_str(body).context("the GitHub comment list is not the expected JSON")?;
         Ok(list.into_iter().map(|c| self.existing(c)).collect())
     }
 
@@ -70,8 +60,7 @@ impl Forge for GitHub<'_> {
     }
 
     fn parse_one(&self, body: &str) -> Result<Existing> {
-        let c: Comment =
-            serde_json::from_str(body).context("the GitHub comment is not the expected JSON")?;
+        let c: Comment = serde_json::from_str(body).context("the GitHub comment is not the expected JSON")?;
         Ok(self.existing(c))
     }
 }

@@ -63,11 +63,7 @@ impl GitLab<'_> {
     }
 
     fn existing(&self, n: Note) -> Existing {
-        Existing {
-            id: n.id,
-            body: n.body.unwrap_or_default(),
-            url: self.note_url(n.id),
-        }
+        Existing { id: n.id, body: n.body.unwrap_or_default(), url: self.note_url(n.id) }
     }
 }
 
@@ -85,13 +81,8 @@ impl Forge for GitLab<'_> {
     }
 
     fn parse_list(&self, body: &str) -> Result<Vec<Existing>> {
-        let list: Vec<Note> =
-            serde_json::from_str(body).context("the GitLab note list is not the expected JSON")?;
-        Ok(list
-            .into_iter()
-            .filter(|n| !n.system)
-            .map(|n| self.existing(n))
-            .collect())
+        let list: Vec<Note> = serde_json::from_str(body).context("the GitLab note list is not the expected JSON")?;
+        Ok(list.into_iter().filter(|n| !n.system).map(|n| self.existing(n)).collect())
     }
 
     fn create_url(&self) -> String {
@@ -107,8 +98,7 @@ impl Forge for GitLab<'_> {
     }
 
     fn parse_one(&self, body: &str) -> Result<Existing> {
-        let n: Note =
-            serde_json::from_str(body).context("the GitLab note is not the expected JSON")?;
+        let n: Note = serde_json::from_str(body).context("the GitLab note is not the expected JSON")?;
         Ok(self.existing(n))
     }
 }

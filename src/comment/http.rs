@@ -91,10 +91,7 @@ pub(crate) struct Reply {
 impl Reply {
     /// First value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -142,10 +139,7 @@ fn host_is_loopback(url: &str) -> bool {
     } else {
         authority.split(':').next().unwrap_or("")
     };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Replaces every occurrence of the token in `text` with `***`. Used on text that comes from outside
@@ -182,15 +176,9 @@ pub(crate) struct Client<'a> {
 
 impl<'a> Client<'a> {
     pub fn new(target: &'a Target, settings: &'a HttpSettings) -> Result<Self> {
-        let token = target
-            .token()
-            .ok_or_else(|| anyhow!("no token: `{}` is not set", target.token_env))?;
+        let token = target.token().ok_or_else(|| anyhow!("no token: `{}` is not set", target.token_env))?;
         // Proxies from the environment apply, except for loopback hosts (tests, local mirrors).
-        let proxy = if host_is_loopback(&target.api_url) {
-            None
-        } else {
-            ureq::Proxy::try_from_env()
-        };
+        let proxy = if host_is_loopback(&target.api_url) { None } else { ureq::Proxy::try_from_env() };
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(settings.connect_timeout))
@@ -201,12 +189,7 @@ impl<'a> Client<'a> {
             .proxy(proxy)
             .user_agent(user_agent())
             .build();
-        Ok(Client {
-            agent: config.into(),
-            target,
-            settings,
-            token,
-        })
+        Ok(Client { agent: config.into(), target, settings, token })
     }
 
     /// Sends a request, retrying transient failures; returns only 2xx replies.
@@ -266,50 +249,27 @@ impl<'a> Client<'a> {
         let headers = resp
             .headers()
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        let read = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_BYTES)
-            .lossy_utf8(true)
-            .read_to_string();
+        let read = resp.body_mut().with_config().limit(MAX_RESPONSE_BYTES).lossy_utf8(true).read_to_string();
         let body = match read {
             Ok(b) => b,
             // An unreadable error body is not worth failing over; a success body must be complete.
             Err(_) if !(200..300).contains(&status) => String::new(),
             Err(e) => return Err(e),
         };
-        Ok(Reply {
-            status,
-            headers,
-            body,
-        })
+        Ok(Reply { status, headers, body })
     }
 
     /// How long to wait before the next retry of `reply`.
     fn wait_for(&self, reply: &Reply, retry: u32) -> Duration {
         let cap = self.settings.max_wait;
-        if let Some(secs) = reply
-            .header("retry-after")
-            .and_then(|v| v.trim().parse::<u64>().ok())
-        {
+        if let Some(secs) = reply.header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
             return Duration::from_secs(secs).min(cap);
         }
         if reply.header("x-ratelimit-remaining").map(str::trim) == Some("0") {
-            if let Some(reset) = reply
-                .header("x-ratelimit-reset")
-                .and_then(|v| v.trim().parse::<u64>().ok())
-            {
-                let now = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
+            if let Some(reset) = reply.header("x-ratelimit-reset").and_then(|v| v.trim().parse::<u64>().ok()) {
+                let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
                 return Duration::from_secs(reset.saturating_sub(now) + 1).min(cap);
             }
         }
@@ -317,24 +277,14 @@ impl<'a> Client<'a> {
     }
 
     /// The error for a final non-2xx reply, naming what to fix.
-    fn status_error(
-        &self,
-        method: Method,
-        url: &str,
-        reply: &Reply,
-        attempts: u32,
-    ) -> anyhow::Error {
+    fn status_error(&self, method: Method, url: &str, reply: &Reply, attempts: u32) -> anyhow::Error {
         let t = self.target;
         let status = reply.status;
         let request = format!("`{method} {}`", without_query(url));
         let api_said = api_message(&redact(&reply.body, Some(self.token)))
             .map(|m| format!("; the API said: {m}"))
             .unwrap_or_default();
-        let tries = if attempts > 1 {
-            format!(", after {attempts} attempts")
-        } else {
-            String::new()
-        };
+        let tries = if attempts > 1 { format!(", after {attempts} attempts") } else { String::new() };
         let what = match t.platform {
             Platform::GitHub => format!("repository `{}` pull request #{}", t.repo, t.number),
             Platform::GitLab => format!("project `{}` merge request !{}", t.repo, t.number),
@@ -350,10 +300,9 @@ impl<'a> Client<'a> {
                 }
                 m
             }
-            (403, _) if is_rate_limited(reply) => format!(
-                "rate limited by {} (HTTP 403 from {request}{tries}): wait and run again{api_said}",
-                t.platform
-            ),
+            (403, _) if is_rate_limited(reply) => {
+                format!("rate limited by {} (HTTP 403 from {request}{tries}): wait and run again{api_said}", t.platform)
+            }
             (403, Platform::GitHub) => format!(
                 "permission denied (HTTP 403 from {request}): the token in `{}` needs `pull-requests: write` \
                  (or `issues: write`) permission; in GitHub Actions add `permissions: pull-requests: write` to the job \
@@ -380,23 +329,16 @@ impl<'a> Client<'a> {
                 "project/MR not found or not visible to this token: {what} at `{}` (HTTP 404 from {request}){api_said}",
                 t.api_url
             ),
-            (429, _) => format!(
-                "rate limited by {} (HTTP 429 from {request}{tries}): wait and run again{api_said}",
-                t.platform
-            ),
+            (429, _) => {
+                format!("rate limited by {} (HTTP 429 from {request}{tries}): wait and run again{api_said}", t.platform)
+            }
             (300..=399, _) => format!(
                 "the API redirected {request} to `{}` (HTTP {status}); redirects are not followed, \
                  pass the final API URL with --api-url",
                 redact(reply.header("location").unwrap_or("?"), Some(self.token))
             ),
-            (500..=599, _) => format!(
-                "{} server error: HTTP {status} from {request}{tries}{api_said}",
-                t.platform
-            ),
-            _ => format!(
-                "the {} API rejected {request} with HTTP {status}{api_said}",
-                t.platform
-            ),
+            (500..=599, _) => format!("{} server error: HTTP {status} from {request}{tries}{api_said}", t.platform),
+            _ => format!("the {} API rejected {request} with HTTP {status}{api_said}", t.platform),
         };
         anyhow!(scrub(&msg, Some(self.token)))
     }
@@ -446,10 +388,8 @@ fn api_message(body: &str) -> Option<String> {
             };
             // GitHub validation errors carry the useful part in `errors[].message`.
             if let Some(errors) = v.get("errors").and_then(serde_json::Value::as_array) {
-                let details: Vec<&str> = errors
-                    .iter()
-                    .filter_map(|e| e.get("message").and_then(serde_json::Value::as_str))
-                    .collect();
+                let details: Vec<&str> =
+                    errors.iter().filter_map(|e| e.get("message").and_then(serde_json::Value::as_str)).collect();
                 if !details.is_empty() {
                     text = format!("{text} ({})", details.join("; "));
                 }
@@ -478,11 +418,8 @@ pub(crate) fn next_link(link: &str) -> Option<String> {
         let url = url.strip_prefix('<')?.strip_suffix('>')?;
         let is_next = pieces.any(|p| {
             let p = p.trim();
-            p.strip_prefix("rel=").is_some_and(|v| {
-                v.trim_matches('"')
-                    .split_whitespace()
-                    .any(|r| r.eq_ignore_ascii_case("next"))
-            })
+            p.strip_prefix("rel=")
+                .is_some_and(|v| v.trim_matches('"').split_whitespace().any(|r| r.eq_ignore_ascii_case("next")))
         });
         if is_next {
             return Some(url.to_string());
@@ -498,10 +435,7 @@ mod tests {
     #[test]
     fn link_header() {
         let h = r#"<https://api.github.com/repositories/1/issues/2/comments?page=2>; rel="next", <https://api.github.com/repositories/1/issues/2/comments?page=5>; rel="last""#;
-        assert_eq!(
-            next_link(h).as_deref(),
-            Some("https://api.github.com/repositories/1/issues/2/comments?page=2")
-        );
+        assert_eq!(next_link(h).as_deref(), Some("https://api.github.com/repositories/1/issues/2/comments?page=2"));
         let last = r#"<https://x/y?page=1>; rel="prev", <https://x/y?page=1>; rel="first""#;
         assert_eq!(next_link(last), None);
         assert_eq!(next_link(""), None);
@@ -509,14 +443,8 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert_eq!(
-            origin("https://API.github.com/repos").as_deref(),
-            Some("https://api.github.com")
-        );
-        assert_eq!(
-            origin("http://127.0.0.1:8080/x?y").as_deref(),
-            Some("http://127.0.0.1:8080")
-        );
+        assert_eq!(origin("https://API.github.com/repos").as_deref(), Some("https://api.github.com"));
+        assert_eq!(origin("http://127.0.0.1:8080/x?y").as_deref(), Some("http://127.0.0.1:8080"));
         assert_eq!(origin("ftp://x/y"), None);
         assert_eq!(origin("https://user@evil/x"), None);
         assert!(host_is_loopback("http://127.0.0.1:9/x"));
@@ -536,17 +464,13 @@ mod tests {
 
     #[test]
     fn env_base_delay() {
-        let s =
-            HttpSettings::from_env(&|k| (k == "PLANGATE_RETRY_BASE_MS").then(|| "5".to_string()));
+        let s = HttpSettings::from_env(&|k| (k == "PLANGATE_RETRY_BASE_MS").then(|| "5".to_string()));
         assert_eq!(s.base_delay, Duration::from_millis(5));
     }
 
     #[test]
     fn api_messages() {
-        assert_eq!(
-            api_message(r#"{"message":"Bad credentials"}"#).as_deref(),
-            Some("Bad credentials")
-        );
+        assert_eq!(api_message(r#"{"message":"Bad credentials"}"#).as_deref(), Some("Bad credentials"));
         assert_eq!(
             api_message(r#"{"message":{"note":["is too long"]}}"#).as_deref(),
             Some(r#"{"note":["is too long"]}"#)
@@ -557,10 +481,7 @@ mod tests {
             Some("Validation Failed (body is too long)")
         );
         assert_eq!(api_message(""), None);
-        assert_eq!(
-            api_message(&"x".repeat(1000)).unwrap().len(),
-            MAX_QUOTED_CHARS + 3
-        );
+        assert_eq!(api_message(&"x".repeat(1000)).unwrap().len(), MAX_QUOTED_CHARS + 3);
     }
 
     #[test]
@@ -568,9 +489,6 @@ mod tests {
         assert_eq!(redact("a tok b tok", Some("tok")), "a *** b ***");
         assert_eq!(redact("a", Some("")), "a");
         assert_eq!(scrub("token tok", Some("tok")), "token tok");
-        assert_eq!(
-            scrub("x ghp_0123456789 y", Some("ghp_0123456789")),
-            "x *** y"
-        );
+        assert_eq!(scrub("x ghp_0123456789 y", Some("ghp_0123456789")), "x *** y");
     }
 }

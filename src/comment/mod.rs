@@ -79,9 +79,7 @@ impl FromStr for Behaviour {
             "update" => Ok(Behaviour::Update),
             "new" => Ok(Behaviour::New),
             "delete-and-new" => Ok(Behaviour::DeleteAndNew),
-            _ => bail!(
-                "unknown comment behaviour `{s}`: expected `update`, `new` or `delete-and-new`"
-            ),
+            _ => bail!("unknown comment behaviour `{s}`: expected `update`, `new` or `delete-and-new`"),
         }
     }
 }
@@ -133,23 +131,11 @@ impl CommentOptions {
 pub enum Outcome {
     /// A new comment was created; `deleted` older comments carrying the marker were removed
     /// (only with [`Behaviour::DeleteAndNew`]).
-    Created {
-        url: String,
-        id: u64,
-        deleted: usize,
-    },
+    Created { url: String, id: u64, deleted: usize },
     /// The comment was edited in place. `duplicates` other comments also carry the marker and were left alone.
-    Updated {
-        url: String,
-        id: u64,
-        duplicates: usize,
-    },
+    Updated { url: String, id: u64, duplicates: usize },
     /// `skip_if_unchanged` and the comment already had this exact body: nothing was sent.
-    Unchanged {
-        url: String,
-        id: u64,
-        duplicates: usize,
-    },
+    Unchanged { url: String, id: u64, duplicates: usize },
     /// Nothing was sent; `request` describes what would have been (token shown as `***`).
     DryRun { request: String },
 }
@@ -179,15 +165,11 @@ impl fmt::Display for Outcome {
                 }
                 Ok(())
             }
-            Outcome::Updated {
-                url, duplicates, ..
-            } => {
+            Outcome::Updated { url, duplicates, .. } => {
                 write!(f, "updated comment {url}")?;
                 dup(f, *duplicates)
             }
-            Outcome::Unchanged {
-                url, duplicates, ..
-            } => {
+            Outcome::Unchanged { url, duplicates, .. } => {
                 write!(f, "comment {url} is already up to date")?;
                 dup(f, *duplicates)
             }
@@ -211,9 +193,7 @@ pub fn marker_line(id: &str) -> Result<String> {
     let ok = !id.is_empty()
         && id.len() <= 100
         && !id.contains("--")
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/'));
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/'));
     if !ok {
         bail!(
             "comment id `{}` is not valid: use 1 to 100 ASCII letters, digits or `-_.:/`, without `--`",
@@ -271,11 +251,7 @@ fn forge(target: &Target) -> Box<dyn Forge + '_> {
 /// With `opts.dry_run` no request at all is made.
 pub fn post(opts: &CommentOptions, target: &Target, body: &str) -> Result<Outcome> {
     if opts.platform != target.platform {
-        bail!(
-            "the options are for {} but the target is on {}",
-            opts.platform,
-            target.platform
-        );
+        bail!("the options are for {} but the target is on {}", opts.platform, target.platform);
     }
     let marker = opts.marker.as_str();
     if marker.trim().is_empty() || marker.contains(['\n', '\r']) {
@@ -296,20 +272,14 @@ pub fn post(opts: &CommentOptions, target: &Target, body: &str) -> Result<Outcom
     let forge = forge(target);
     if opts.dry_run {
         return Ok(Outcome::DryRun {
-            request: scrub(
-                &dry_run_text(opts, target, forge.as_ref(), body),
-                target.token(),
-            ),
+            request: scrub(&dry_run_text(opts, target, forge.as_ref(), body), target.token()),
         });
     }
 
     let client = Client::new(target, &opts.http)?;
     let needs_list = opts.behaviour != Behaviour::New || opts.skip_if_unchanged;
     let ours: Vec<Existing> = if needs_list {
-        list_all(forge.as_ref(), &client, target)?
-            .into_iter()
-            .filter(|c| carries_marker(&c.body, marker))
-            .collect()
+        list_all(forge.as_ref(), &client, target)?.into_iter().filter(|c| carries_marker(&c.body, marker)).collect()
     } else {
         Vec::new()
     };
@@ -322,65 +292,39 @@ pub fn post(opts: &CommentOptions, target: &Target, body: &str) -> Result<Outcom
     };
     if opts.skip_if_unchanged {
         if let Some(c) = compared.filter(|c| same_body(&c.body, body)) {
-            return Ok(Outcome::Unchanged {
-                url: c.url.clone(),
-                id: c.id,
-                duplicates: ours.len() - 1,
-            });
+            return Ok(Outcome::Unchanged { url: c.url.clone(), id: c.id, duplicates: ours.len() - 1 });
         }
     }
 
     match opts.behaviour {
         Behaviour::Update => {
             if let Some(c) = ours.first() {
-                let reply = client.send(
-                    forge.update_method(),
-                    &forge.item_url(&c.id.to_string()),
-                    Some(&payload),
-                )?;
+                let reply = client.send(forge.update_method(), &forge.item_url(&c.id.to_string()), Some(&payload))?;
                 let updated = forge.parse_one(&reply.body).unwrap_or_else(|_| c.clone());
-                return Ok(Outcome::Updated {
-                    url: updated.url,
-                    id: c.id,
-                    duplicates: ours.len() - 1,
-                });
+                return Ok(Outcome::Updated { url: updated.url, id: c.id, duplicates: ours.len() - 1 });
             }
             let created = create(forge.as_ref(), &client, &payload)?;
-            Ok(Outcome::Created {
-                url: created.url,
-                id: created.id,
-                deleted: 0,
-            })
+            Ok(Outcome::Created { url: created.url, id: created.id, deleted: 0 })
         }
         Behaviour::New => {
             let created = create(forge.as_ref(), &client, &payload)?;
-            Ok(Outcome::Created {
-                url: created.url,
-                id: created.id,
-                deleted: 0,
-            })
+            Ok(Outcome::Created { url: created.url, id: created.id, deleted: 0 })
         }
         Behaviour::DeleteAndNew => {
             // Create first, so a failure never leaves the PR/MR without a report.
             let created = create(forge.as_ref(), &client, &payload)?;
             for (i, c) in ours.iter().enumerate() {
-                client
-                    .send(Method::Delete, &forge.item_url(&c.id.to_string()), None)
-                    .with_context(|| {
-                        format!(
-                            "created comment {} but could not delete older comment {} ({} of {} deleted)",
-                            created.url,
-                            c.id,
-                            i,
-                            ours.len()
-                        )
-                    })?;
+                client.send(Method::Delete, &forge.item_url(&c.id.to_string()), None).with_context(|| {
+                    format!(
+                        "created comment {} but could not delete older comment {} ({} of {} deleted)",
+                        created.url,
+                        c.id,
+                        i,
+                        ours.len()
+                    )
+                })?;
             }
-            Ok(Outcome::Created {
-                url: created.url,
-                id: created.id,
-                deleted: ours.len(),
-            })
+            Ok(Outcome::Created { url: created.url, id: created.id, deleted: ours.len() })
         }
     }
 }
@@ -398,11 +342,7 @@ fn list_all(forge: &dyn Forge, client: &Client<'_>, target: &Target) -> Result<V
     let mut url = forge.list_url(page);
     loop {
         let reply = client.send(Method::Get, &url, None)?;
-        all.extend(
-            forge
-                .parse_list(&reply.body)
-                .with_context(|| format!("reading page {page} of the comments"))?,
-        );
+        all.extend(forge.parse_list(&reply.body).with_context(|| format!("reading page {page} of the comments"))?);
         let Some(next) = forge.next_page_url(&reply, page) else {
             return Ok(all);
         };
@@ -433,10 +373,8 @@ fn dry_run_text(opts: &CommentOptions, target: &Target, forge: &dyn Forge, body:
     let item = forge.item_url("{id}");
     let update = forge.update_method();
     let create = format!("POST {}", forge.create_url());
-    let list = format!(
-        "GET {} (and following pages) to find comments whose first line is `{marker}`",
-        forge.list_url(1)
-    );
+    let list =
+        format!("GET {} (and following pages) to find comments whose first line is `{marker}`", forge.list_url(1));
     let skip = if opts.skip_if_unchanged {
         "; stop there if that comment already has this exact body (skip-if-unchanged)"
     } else {
@@ -446,17 +384,13 @@ fn dry_run_text(opts: &CommentOptions, target: &Target, forge: &dyn Forge, body:
     match opts.behaviour {
         Behaviour::Update => {
             steps.push(list);
-            steps.push(format!(
-                "if one is found{skip}: {update} {item} (the oldest, if several)"
-            ));
+            steps.push(format!("if one is found{skip}: {update} {item} (the oldest, if several)"));
             steps.push(format!("else: {create}"));
         }
         Behaviour::New => {
             if opts.skip_if_unchanged {
                 steps.push(list);
-                steps.push(format!(
-                    "unless the newest such comment already has this exact body: {create}"
-                ));
+                steps.push(format!("unless the newest such comment already has this exact body: {create}"));
             } else {
                 steps.push(create);
             }
@@ -489,17 +423,11 @@ fn dry_run_text(opts: &CommentOptions, target: &Target, forge: &dyn Forge, body:
     for (i, s) in steps.iter().enumerate() {
         out.push_str(&format!("  {}. {s}\n", i + 1));
     }
-    let headers = request_headers(target, None)
-        .into_iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let headers =
+        request_headers(target, None).into_iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ");
     out.push_str(&format!("  headers: {headers}\n"));
     if !target.has_token() {
-        out.push_str(&format!(
-            "  note: `{}` is not set; a real run would fail without a token\n",
-            target.token_env
-        ));
+        out.push_str(&format!("  note: `{}` is not set; a real run would fail without a token\n", target.token_env));
     }
     out.push_str(&format!(
         "  body: {} characters (limit {}), {} lines, first line `{marker}`",
@@ -530,10 +458,7 @@ mod tests {
     #[test]
     fn marker_ids() {
         assert_eq!(marker_line("prod").unwrap(), "<!-- plangate:prod -->");
-        assert_eq!(
-            marker_line("non-prod").unwrap(),
-            "<!-- plangate:non-prod -->"
-        );
+        assert_eq!(marker_line("non-prod").unwrap(), "<!-- plangate:non-prod -->");
         assert!(marker_line("").is_err());
         assert!(marker_line("a--b").is_err());
         assert!(marker_line("a b").is_err());
@@ -549,10 +474,7 @@ mod tests {
 
     #[test]
     fn parse_names() {
-        assert_eq!(
-            "delete-and-new".parse::<Behaviour>().unwrap(),
-            Behaviour::DeleteAndNew
-        );
+        assert_eq!("delete-and-new".parse::<Behaviour>().unwrap(), Behaviour::DeleteAndNew);
         assert_eq!("GitLab".parse::<Platform>().unwrap(), Platform::GitLab);
         assert!("sideways".parse::<Behaviour>().is_err());
         assert_eq!(Behaviour::default(), Behaviour::Update);

@@ -117,10 +117,7 @@ fn var(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
 /// Resolves where to post from `opts` overrides, falling back to CI environment variables read through `env`.
 ///
 /// A missing token is an error unless `opts.dry_run` is set (a dry run sends nothing).
-pub fn resolve_target(
-    opts: &CommentOptions,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Target> {
+pub fn resolve_target(opts: &CommentOptions, env: &dyn Fn(&str) -> Option<String>) -> Result<Target> {
     match opts.platform {
         Platform::GitHub => resolve_github(opts, env),
         Platform::GitLab => resolve_gitlab(opts, env),
@@ -155,10 +152,7 @@ fn resolve_github(opts: &CommentOptions, env: &dyn Fn(&str) -> Option<String>) -
         bail!("pull request number 0 is not valid (pass --number N)");
     }
 
-    let token_env = opts
-        .token_env
-        .clone()
-        .unwrap_or_else(|| "GITHUB_TOKEN".to_string());
+    let token_env = opts.token_env.clone().unwrap_or_else(|| "GITHUB_TOKEN".to_string());
     let token = var(env, &token_env).map(Secret);
     if token.is_none() && !opts.dry_run {
         if opts.token_env.is_some() {
@@ -186,11 +180,10 @@ fn resolve_github(opts: &CommentOptions, env: &dyn Fn(&str) -> Option<String>) -
 /// else from a `GITHUB_REF` of the form `refs/pull/N/merge`.
 fn github_number_from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<u64> {
     if let Some(path) = var(env, "GITHUB_EVENT_PATH") {
-        let text = std::fs::read_to_string(&path).with_context(|| {
-            format!("cannot read the GitHub event file `{path}` (`GITHUB_EVENT_PATH`)")
-        })?;
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("the GitHub event file `{path}` is not valid JSON"))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the GitHub event file `{path}` (`GITHUB_EVENT_PATH`)"))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("the GitHub event file `{path}` is not valid JSON"))?;
         if let Some(n) = number_from_event(&json) {
             return Ok(n);
         }
@@ -225,11 +218,8 @@ pub(crate) fn number_from_ref(r: &str) -> Option<u64> {
 }
 
 fn check_github_repo(repo: &str, from: &str) -> Result<()> {
-    let ok_part = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    };
+    let ok_part =
+        |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     match repo.split_once('/') {
         Some((owner, name)) if ok_part(owner) && ok_part(name) => Ok(()),
         _ => bail!("`{repo}` (from {from}) is not an OWNER/NAME repository"),
@@ -238,15 +228,9 @@ fn check_github_repo(repo: &str, from: &str) -> Result<()> {
 
 fn check_api_url(url: &str, from: &str) -> Result<String> {
     let url = url.trim().trim_end_matches('/');
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     match rest {
-        Some(r)
-            if !r.is_empty() && !r.starts_with('/') && !url.chars().any(char::is_whitespace) =>
-        {
-            Ok(url.to_string())
-        }
+        Some(r) if !r.is_empty() && !r.starts_with('/') && !url.chars().any(char::is_whitespace) => Ok(url.to_string()),
         _ => bail!("`{url}` (from {from}) is not an http(s) API URL"),
     }
 }
@@ -256,11 +240,8 @@ fn resolve_gitlab(opts: &CommentOptions, env: &dyn Fn(&str) -> Option<String>) -
     let (api_url, api_from) = match &opts.api_url {
         Some(u) => (u.clone(), "--api-url"),
         None => (
-            var(env, "CI_API_V4_URL").ok_or_else(|| {
-                anyhow!(
-                    "`CI_API_V4_URL` is not set: pass --api-url, e.g. https://gitlab.com/api/v4"
-                )
-            })?,
+            var(env, "CI_API_V4_URL")
+                .ok_or_else(|| anyhow!("`CI_API_V4_URL` is not set: pass --api-url, e.g. https://gitlab.com/api/v4"))?,
             "`CI_API_V4_URL`",
         ),
     };
@@ -270,19 +251,14 @@ fn resolve_gitlab(opts: &CommentOptions, env: &dyn Fn(&str) -> Option<String>) -
         Some(r) => (r.trim().trim_matches('/').to_string(), "--repo"),
         None => (
             var(env, "CI_PROJECT_ID")
-                .ok_or_else(|| {
-                    anyhow!("`CI_PROJECT_ID` is not set: pass --repo PROJECT_ID_OR_PATH")
-                })?
+                .ok_or_else(|| anyhow!("`CI_PROJECT_ID` is not set: pass --repo PROJECT_ID_OR_PATH"))?
                 .trim()
                 .to_string(),
             "`CI_PROJECT_ID`",
         ),
     };
     if repo.is_empty() || repo.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        bail!(
-            "`{repo}` (from {from}) is not a GitLab project id or path",
-            from = repo_from
-        );
+        bail!("`{repo}` (from {from}) is not a GitLab project id or path", from = repo_from);
     }
 
     let number = match opts.number {
@@ -294,9 +270,9 @@ fn resolve_gitlab(opts: &CommentOptions, env: &dyn Fn(&str) -> Option<String>) -
                      add `rules: - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"`): pass --number IID"
                 )
             })?;
-            raw.trim().parse::<u64>().map_err(|_| {
-                anyhow!("`CI_MERGE_REQUEST_IID` is `{raw}`, not a number: pass --number IID")
-            })?
+            raw.trim()
+                .parse::<u64>()
+                .map_err(|_| anyhow!("`CI_MERGE_REQUEST_IID` is `{raw}`, not a number: pass --number IID"))?
         }
     };
     if number == 0 {
@@ -322,11 +298,7 @@ fn resolve_gitlab(opts: &CommentOptions, env: &dyn Fn(&str) -> Option<String>) -
              (`CI_JOB_TOKEN` is used when it is absent), or choose another variable with --token-env"
         );
     }
-    let auth = if token_env == "CI_JOB_TOKEN" {
-        AuthScheme::GitLabJobToken
-    } else {
-        AuthScheme::GitLabPrivateToken
-    };
+    let auth = if token_env == "CI_JOB_TOKEN" { AuthScheme::GitLabJobToken } else { AuthScheme::GitLabPrivateToken };
 
     Ok(Target {
         platform: Platform::GitLab,
@@ -346,8 +318,7 @@ mod tests {
 
     #[test]
     fn event_numbers() {
-        let pr: serde_json::Value =
-            serde_json::json!({"pull_request": {"number": 12}, "number": 3});
+        let pr: serde_json::Value = serde_json::json!({"pull_request": {"number": 12}, "number": 3});
         assert_eq!(number_from_event(&pr), Some(12));
         let issue = serde_json::json!({"issue": {"number": 7}});
         assert_eq!(number_from_event(&issue), Some(7));
@@ -376,10 +347,7 @@ mod tests {
 
     #[test]
     fn api_urls() {
-        assert_eq!(
-            check_api_url("https://x/api/v3/", "f").unwrap(),
-            "https://x/api/v3"
-        );
+        assert_eq!(check_api_url("https://x/api/v3/", "f").unwrap(), "https://x/api/v3");
         assert!(check_api_url("ftp://x", "f").is_err());
         assert!(check_api_url("https://", "f").is_err());
         assert!(check_api_url("api.github.com", "f").is_err());

@@ -27,10 +27,7 @@ pub(super) fn digest(plan: &Plan<'_>) -> String {
         order.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
         for c in order {
             field(&mut h, c.address.as_bytes());
-            field(
-                &mut h,
-                c.previous_address.as_deref().unwrap_or("").as_bytes(),
-            );
+            field(&mut h, c.previous_address.as_deref().unwrap_or("").as_bytes());
             field(&mut h, c.deposed.as_deref().unwrap_or("").as_bytes());
             field(&mut h, c.action.name().as_bytes());
             field(&mut h, c.reason.as_deref().unwrap_or("").as_bytes());
@@ -48,11 +45,7 @@ pub(super) fn digest(plan: &Plan<'_>) -> String {
         values(&mut h, &o.values);
     }
     field(&mut h, b"status");
-    for flag in [
-        plan.status.errored,
-        plan.status.complete,
-        plan.status.applyable,
-    ] {
+    for flag in [plan.status.errored, plan.status.complete, plan.status.applyable] {
         field(
             &mut h,
             match flag {
@@ -78,13 +71,7 @@ fn field(h: &mut Sha256, bytes: &[u8]) {
 }
 
 fn values(h: &mut Sha256, v: &Values<'_>) {
-    for raw in [
-        v.before,
-        v.after,
-        v.after_unknown,
-        v.before_sensitive,
-        v.after_sensitive,
-    ] {
+    for raw in [v.before, v.after, v.after_unknown, v.before_sensitive, v.after_sensitive] {
         match raw {
             None => field(h, b"~"),
             Some(raw) => minified(h, raw.get().as_bytes()),
@@ -146,16 +133,10 @@ mod tests {
 
     #[test]
     fn whitespace_outside_strings_does_not_count() {
-        assert_eq!(
-            hash(r#"{"a":[1,2],"b":"x y"}"#),
-            hash("{ \"a\" : [1, 2],\n \"b\": \"x y\" }")
-        );
+        assert_eq!(hash(r#"{"a":[1,2],"b":"x y"}"#), hash("{ \"a\" : [1, 2],\n \"b\": \"x y\" }"));
         assert_ne!(hash(r#"{"b":"x y"}"#), hash(r#"{"b":"xy"}"#));
         assert_ne!(hash(r#"{"b":"x\" y"}"#), hash(r#"{"b":"x\"y"}"#));
-        assert_eq!(
-            hash(r#"{"b":"x\\","c":1}"#),
-            hash("{\"b\": \"x\\\\\" ,\n\"c\": 1}")
-        );
+        assert_eq!(hash(r#"{"b":"x\\","c":1}"#), hash("{\"b\": \"x\\\\\" ,\n\"c\": 1}"));
         assert_ne!(hash(r#"{"b":"x\\ ","c":1}"#), hash(r#"{"b":"x\\","c":1}"#));
     }
 }

@@ -31,10 +31,7 @@ const MAP_THRESHOLD: u64 = 1 << 20;
 impl Source {
     /// A source from bytes already in memory.
     pub fn new(name: impl Into<String>, bytes: Vec<u8>) -> Source {
-        Source {
-            name: name.into(),
-            data: Data::Owned(bytes),
-        }
+        Source { name: name.into(), data: Data::Owned(bytes) }
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -47,16 +44,11 @@ impl Source {
     /// Reads `path`, or standard input for `-`.
     pub fn read(path: &str) -> Result<Source, LoadError> {
         let fail = |name: &str, e: std::io::Error| {
-            LoadError::new(
-                name,
-                format!("cannot read the file: {e}; check the path and its permissions"),
-            )
+            LoadError::new(name, format!("cannot read the file: {e}; check the path and its permissions"))
         };
         if path == "-" {
             let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map_err(|e| fail("<stdin>", e))?;
+            std::io::stdin().read_to_end(&mut bytes).map_err(|e| fail("<stdin>", e))?;
             return Ok(Source::new("<stdin>", bytes));
         }
         let file = std::fs::File::open(path).map_err(|e| fail(path, e))?;
@@ -70,10 +62,7 @@ impl Source {
             // raises SIGBUS and plangate dies (exit status not 0 or 1), so a
             // gate still never passes on a half-read plan.
             if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
-                return Ok(Source {
-                    name: path.to_owned(),
-                    data: Data::Mapped(map),
-                });
+                return Ok(Source { name: path.to_owned(), data: Data::Mapped(map) });
             }
         }
         let mut bytes = Vec::with_capacity(meta.len() as usize);
@@ -92,10 +81,7 @@ pub struct LoadError {
 
 impl LoadError {
     pub fn new(file: &str, message: impl Into<String>) -> LoadError {
-        LoadError {
-            file: file.to_owned(),
-            message: message.into(),
-        }
+        LoadError { file: file.to_owned(), message: message.into() }
     }
 }
 
@@ -107,51 +93,35 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-const SHOW_JSON: &str =
-    "produce the plan JSON with `terraform show -json PLANFILE > plan.json` (or `tofu show -json`)";
+const SHOW_JSON: &str = "produce the plan JSON with `terraform show -json PLANFILE > plan.json` (or `tofu show -json`)";
 
 /// Parses and normalizes a plan. The returned plan borrows from `source`.
 pub fn parse_plan(source: &Source) -> Result<Plan<'_>, LoadError> {
     let name = source.name.as_str();
     let bytes = source.bytes();
     sniff(name, bytes)?;
-    let raw: RawPlan<'_> =
-        serde_json::from_slice(bytes).map_err(|e| json_error(name, bytes, &e))?;
+    let raw: RawPlan<'_> = serde_json::from_slice(bytes).map_err(|e| json_error(name, bytes, &e))?;
     identify(name, &raw)?;
     normalize(name, raw)
 }
 
 /// Rejects, before JSON parsing, the inputs that are recognisably not JSON.
 fn sniff(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
-    let text_start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map(|i| &bytes[i..]);
+    let text_start = bytes.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &bytes[i..]);
     let Some(start) = text_start else {
-        return Err(LoadError::new(
-            name,
-            format!("the file is empty; {SHOW_JSON}"),
-        ));
+        return Err(LoadError::new(name, format!("the file is empty; {SHOW_JSON}")));
     };
     if bytes.starts_with(b"PK\x03\x04") {
         return Err(LoadError::new(
             name,
-            format!(
-                "this is a binary plan file (the zip that `terraform plan -out` writes), not JSON; {SHOW_JSON}"
-            ),
+            format!("this is a binary plan file (the zip that `terraform plan -out` writes), not JSON; {SHOW_JSON}"),
         ));
     }
     let head = &bytes[..bytes.len().min(8192)];
     if head.contains(&0) || std::str::from_utf8(head).is_err() && head.len() < 8192 {
-        return Err(LoadError::new(
-            name,
-            format!("this is a binary file, not plan JSON; {SHOW_JSON}"),
-        ));
+        return Err(LoadError::new(name, format!("this is a binary file, not plan JSON; {SHOW_JSON}")));
     }
-    if start.starts_with(b"[command]")
-        || contains(head, b"::set-output")
-        || contains(head, b"::debug::")
-    {
+    if start.starts_with(b"[command]") || contains(head, b"::set-output") || contains(head, b"::debug::") {
         return Err(LoadError::new(
             name,
             "the JSON is wrapped in hashicorp/setup-terraform wrapper output (`[command]`, `::set-output` lines); \
@@ -172,11 +142,8 @@ fn sniff(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
         ]
         .iter()
         .any(|m| text.contains(m));
-        let what = if looks_like_text_plan {
-            "this is a human-readable plan, not plan JSON"
-        } else {
-            "this is not JSON"
-        };
+        let what =
+            if looks_like_text_plan { "this is a human-readable plan, not plan JSON" } else { "this is not JSON" };
         return Err(LoadError::new(name, format!("{what}; {SHOW_JSON}")));
     }
     Ok(())
@@ -202,10 +169,7 @@ fn json_error(name: &str, bytes: &[u8], e: &serde_json::Error) -> LoadError {
         Category::Data => {
             // Valid JSON of the wrong shape. Tell a non-object apart from a
             // plan with a malformed entry.
-            let is_object = bytes
-                .iter()
-                .find(|b| !b.is_ascii_whitespace())
-                .is_some_and(|b| *b == b'{');
+            let is_object = bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{');
             if is_object {
                 LoadError::new(
                     name,
@@ -218,26 +182,19 @@ fn json_error(name: &str, bytes: &[u8], e: &serde_json::Error) -> LoadError {
                     ),
                 )
             } else {
-                LoadError::new(
-                    name,
-                    format!("the JSON document is not an object, so it is not a plan; {SHOW_JSON}"),
-                )
+                LoadError::new(name, format!("the JSON document is not an object, so it is not a plan; {SHOW_JSON}"))
             }
         }
     }
 }
 
 fn strip_position(message: &str) -> &str {
-    message
-        .rfind(" at line ")
-        .map_or(message, |i| &message[..i])
+    message.rfind(" at line ").map_or(message, |i| &message[..i])
 }
 
 /// Rejects well-formed JSON that is some other Terraform format.
 fn identify(name: &str, raw: &RawPlan<'_>) -> Result<(), LoadError> {
-    if raw.plan_format_version.is_some()
-        || (raw.provider_schemas.is_some() && raw.format_version.is_none())
-    {
+    if raw.plan_format_version.is_some() || (raw.provider_schemas.is_some() && raw.format_version.is_none()) {
         return Err(LoadError::new(
             name,
             "this is an HCP Terraform / Terraform Enterprise redacted plan (API `json-output-redacted`), \
@@ -248,12 +205,8 @@ fn identify(name: &str, raw: &RawPlan<'_>) -> Result<(), LoadError> {
         || raw.planned_values.is_some()
         || raw.output_changes.is_some()
         || raw.resource_drift.is_some();
-    if raw.lineage.is_some() || raw.serial.is_some() || (raw.resources.is_some() && !has_plan_keys)
-    {
-        return Err(LoadError::new(
-            name,
-            format!("this is a Terraform state file, not a plan; {SHOW_JSON}"),
-        ));
+    if raw.lineage.is_some() || raw.serial.is_some() || (raw.resources.is_some() && !has_plan_keys) {
+        return Err(LoadError::new(name, format!("this is a Terraform state file, not a plan; {SHOW_JSON}")));
     }
     if raw.values.is_some() && !has_plan_keys {
         return Err(LoadError::new(
@@ -298,13 +251,7 @@ pub fn escape_for_message(s: &str) -> String {
     let mut out: String = s
         .chars()
         .take(200)
-        .flat_map(|c| {
-            if c.is_control() || c == '`' {
-                c.escape_unicode().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
+        .flat_map(|c| if c.is_control() || c == '`' { c.escape_unicode().collect::<Vec<_>>() } else { vec![c] })
         .collect();
     if s.chars().count() > 200 {
         out.push('…');
@@ -325,54 +272,28 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
     let mut deferred = Vec::new();
     for d in raw.deferred_changes.into_iter().flatten() {
         let reason = Some(d.reason.unwrap_or(Cow::Borrowed("unknown")));
-        deferred.push(resource_change(
-            name,
-            "deferred_changes",
-            d.resource_change,
-            reason,
-        )?);
+        deferred.push(resource_change(name, "deferred_changes", d.resource_change, reason)?);
     }
 
     let root = raw.configuration.and_then(|c| c.root_module);
     let sensitive_outputs: Vec<Cow<'a, str>> = root
         .as_ref()
         .and_then(|r| r.outputs.as_ref())
-        .map(|o| {
-            o.iter()
-                .filter(|(_, v)| v.sensitive == Some(true))
-                .map(|(k, _)| k.clone())
-                .collect()
-        })
+        .map(|o| o.iter().filter(|(_, v)| v.sensitive == Some(true)).map(|(k, _)| k.clone()).collect())
         .unwrap_or_default();
     let mut outputs = Vec::new();
     for (out_name, change) in raw.output_changes.into_iter().flatten() {
-        let action = actions(
-            name,
-            &format!("output `{}`", escape_for_message(&out_name)),
-            &change.actions,
-        )?;
-        let marked =
-            |v: Option<&serde_json::value::RawValue>| v.is_some_and(|v| v.get() != "false");
-        let sensitive = marked(change.before_sensitive)
-            || marked(change.after_sensitive)
-            || sensitive_outputs.contains(&out_name);
-        outputs.push(OutputChange {
-            name: out_name,
-            action,
-            sensitive,
-            values: values(&change),
-        });
+        let action = actions(name, &format!("output `{}`", escape_for_message(&out_name)), &change.actions)?;
+        let marked = |v: Option<&serde_json::value::RawValue>| v.is_some_and(|v| v.get() != "false");
+        let sensitive =
+            marked(change.before_sensitive) || marked(change.after_sensitive) || sensitive_outputs.contains(&out_name);
+        outputs.push(OutputChange { name: out_name, action, sensitive, values: values(&change) });
     }
 
     let sensitive_names: Vec<Cow<'a, str>> = root
         .as_ref()
         .and_then(|r| r.variables.as_ref())
-        .map(|v| {
-            v.iter()
-                .filter(|(_, v)| v.sensitive == Some(true))
-                .map(|(k, _)| k.clone())
-                .collect()
-        })
+        .map(|v| v.iter().filter(|(_, v)| v.sensitive == Some(true)).map(|(k, _)| k.clone()).collect())
         .unwrap_or_default();
     let sensitive_variables = raw
         .variables
@@ -382,9 +303,7 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
         .filter_map(|(k, v)| v.value.map(|value| (k, value)))
         .collect();
 
-    let relevant = raw
-        .relevant_attributes
-        .map(|r| r.into_iter().map(|r| r.resource).collect());
+    let relevant = raw.relevant_attributes.map(|r| r.into_iter().map(|r| r.resource).collect());
 
     let mut plan = Plan {
         name: name.to_owned(),
@@ -395,11 +314,7 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
         drift,
         deferred,
         outputs,
-        status: Status {
-            errored: raw.errored,
-            complete: raw.complete,
-            applyable: raw.applyable,
-        },
+        status: Status { errored: raw.errored, complete: raw.complete, applyable: raw.applyable },
         sensitive_variables,
         relevant,
         digest: String::new(),
@@ -421,10 +336,7 @@ fn values<'a>(c: &RawChange<'a>) -> Values<'a> {
 
 fn actions<S: AsRef<str>>(file: &str, what: &str, list: &[S]) -> Result<Action, LoadError> {
     Action::from_actions(list).ok_or_else(|| {
-        let shown: Vec<String> = list
-            .iter()
-            .map(|s| format!("\"{}\"", escape_for_message(s.as_ref())))
-            .collect();
+        let shown: Vec<String> = list.iter().map(|s| format!("\"{}\"", escape_for_message(s.as_ref()))).collect();
         LoadError::new(
             file,
             format!(
@@ -450,9 +362,7 @@ fn resource_change<'a>(
     let action = actions(file, &what, &rc.change.actions)?;
     let mode = match rc.mode.as_deref() {
         Some("data") => Mode::Data,
-        _ if address.starts_with("data.") || address.contains(".data.") && rc.mode.is_none() => {
-            Mode::Data
-        }
+        _ if address.starts_with("data.") || address.contains(".data.") && rc.mode.is_none() => Mode::Data,
         _ => Mode::Managed,
     };
     let mut replace_paths = Vec::new();
@@ -464,15 +374,9 @@ fn resource_change<'a>(
             }
         }
     }
-    let importing = rc.change.importing.is_some_and(|v| v.get() != "null")
-        || rc.change.generated_config.is_some();
-    let type_ = rc
-        .type_
-        .unwrap_or_else(|| Cow::Owned(type_from_address(&address).to_owned()));
-    let provider_is_tofu = rc
-        .provider_name
-        .as_deref()
-        .is_some_and(|p| p.starts_with("registry.opentofu.org/"));
+    let importing = rc.change.importing.is_some_and(|v| v.get() != "null") || rc.change.generated_config.is_some();
+    let type_ = rc.type_.unwrap_or_else(|| Cow::Owned(type_from_address(&address).to_owned()));
+    let provider_is_tofu = rc.provider_name.as_deref().is_some_and(|p| p.starts_with("registry.opentofu.org/"));
     let values = values(&rc.change);
     Ok(ResourceChange {
         address,
@@ -492,11 +396,7 @@ fn resource_change<'a>(
 
 /// Rebuilds an instance address from `module_address`, `mode`, `type`,
 /// `name` and `index`.
-fn address_from_parts(
-    file: &str,
-    section: &str,
-    rc: &RawResourceChange<'_>,
-) -> Result<String, LoadError> {
+fn address_from_parts(file: &str, section: &str, rc: &RawResourceChange<'_>) -> Result<String, LoadError> {
     let (Some(type_), Some(name)) = (&rc.type_, &rc.name) else {
         return Err(LoadError::new(
             file,

@@ -60,17 +60,11 @@ impl Action {
 
     /// Whether an existing object is destroyed.
     pub fn destroys(self) -> bool {
-        matches!(
-            self,
-            Action::Delete | Action::ReplaceDestroyFirst | Action::ReplaceCreateFirst
-        )
+        matches!(self, Action::Delete | Action::ReplaceDestroyFirst | Action::ReplaceCreateFirst)
     }
 
     pub fn is_replace(self) -> bool {
-        matches!(
-            self,
-            Action::ReplaceDestroyFirst | Action::ReplaceCreateFirst | Action::ReplaceForget
-        )
+        matches!(self, Action::ReplaceDestroyFirst | Action::ReplaceCreateFirst | Action::ReplaceForget)
     }
 
     /// The stable name used in reports and policy files.
@@ -163,9 +157,7 @@ impl ResourceChange<'_> {
     }
 
     pub fn is_moved(&self) -> bool {
-        self.previous_address
-            .as_deref()
-            .is_some_and(|p| p != self.address)
+        self.previous_address.as_deref().is_some_and(|p| p != self.address)
     }
 
     /// A change that does something: not a pure no-op (a no-op that moves or

@@ -121,8 +121,7 @@ pub fn elements(raw: &RawValue) -> Elements<'_> {
 
 /// Parses a raw value fully (for leaves and small subtrees).
 pub fn to_value(raw: Option<&RawValue>) -> Value {
-    raw.and_then(|r| serde_json::from_str(r.get()).ok())
-        .unwrap_or(Value::Null)
+    raw.and_then(|r| serde_json::from_str(r.get()).ok()).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

@@ -15,8 +15,7 @@ use super::{Path, Step};
 
 /// Parses an optional raw value; absent or unparsable reads as `null`.
 pub fn parse(raw: Option<&RawValue>) -> Value {
-    raw.and_then(|r| serde_json::from_str(r.get()).ok())
-        .unwrap_or(Value::Null)
+    raw.and_then(|r| serde_json::from_str(r.get()).ok()).unwrap_or(Value::Null)
 }
 
 /// The child of a value or mirror at one step, if any.
@@ -79,41 +78,18 @@ pub fn any_true(mirror: &Value) -> bool {
 /// against nothing, so each set attribute is one path.
 ///
 /// Works on the raw JSON: identical subtrees are skipped without parsing.
-pub fn changed_paths(
-    before: Option<&RawValue>,
-    after: Option<&RawValue>,
-    after_unknown: &Value,
-) -> Vec<Path> {
+pub fn changed_paths(before: Option<&RawValue>, after: Option<&RawValue>, after_unknown: &Value) -> Vec<Path> {
     let empty: &RawValue = serde_json::from_str("{}").expect("`{}` is JSON");
     let (bk, ak) = (raw_nav::kind(before), raw_nav::kind(after));
-    let before = if bk == Kind::Null && ak == Kind::Object {
-        Some(empty)
-    } else {
-        before
-    };
-    let after = if ak == Kind::Null && bk == Kind::Object && after_unknown != &Value::Bool(true) {
-        Some(empty)
-    } else {
-        after
-    };
+    let before = if bk == Kind::Null && ak == Kind::Object { Some(empty) } else { before };
+    let after =
+        if ak == Kind::Null && bk == Kind::Object && after_unknown != &Value::Bool(true) { Some(empty) } else { after };
     let mut out = Vec::new();
-    walk(
-        before,
-        after,
-        Some(after_unknown),
-        &mut Path::root(),
-        &mut out,
-    );
+    walk(before, after, Some(after_unknown), &mut Path::root(), &mut out);
     out
 }
 
-fn walk(
-    b: Option<&RawValue>,
-    a: Option<&RawValue>,
-    u: Option<&Value>,
-    path: &mut Path,
-    out: &mut Vec<Path>,
-) {
+fn walk(b: Option<&RawValue>, a: Option<&RawValue>, u: Option<&Value>, path: &mut Path, out: &mut Vec<Path>) {
     if u == Some(&Value::Bool(true)) {
         out.push(path.clone());
         return;
@@ -125,12 +101,8 @@ fn walk(
     }
     match (raw_nav::kind(b), raw_nav::kind(a)) {
         (Kind::Object, Kind::Object) => {
-            let (bo, ao) = (
-                raw_nav::members(b.expect("object")),
-                raw_nav::members(a.expect("object")),
-            );
-            let mut keys: BTreeSet<&str> =
-                bo.0.iter().chain(&ao.0).map(|(k, _)| k.as_ref()).collect();
+            let (bo, ao) = (raw_nav::members(b.expect("object")), raw_nav::members(a.expect("object")));
+            let mut keys: BTreeSet<&str> = bo.0.iter().chain(&ao.0).map(|(k, _)| k.as_ref()).collect();
             if let Some(Value::Object(uo)) = u {
                 keys.extend(uo.keys().map(String::as_str));
             }
@@ -141,19 +113,10 @@ fn walk(
             }
         }
         (Kind::Array, Kind::Array) => {
-            let (ba, aa) = (
-                raw_nav::elements(b.expect("array")),
-                raw_nav::elements(a.expect("array")),
-            );
+            let (ba, aa) = (raw_nav::elements(b.expect("array")), raw_nav::elements(a.expect("array")));
             for i in 0..ba.0.len().max(aa.0.len()) {
                 path.0.push(Step::Index(i));
-                walk(
-                    ba.0.get(i).copied(),
-                    aa.0.get(i).copied(),
-                    u.and_then(|u| u.get(i)),
-                    path,
-                    out,
-                );
+                walk(ba.0.get(i).copied(), aa.0.get(i).copied(), u.and_then(|u| u.get(i)), path, out);
                 path.0.pop();
             }
         }
@@ -246,37 +209,20 @@ mod tests {
     /// Before compact, after pretty-printed: the raw walk must not depend
     /// on formatting.
     fn paths(b: Value, a: Value, u: Value) -> Vec<String> {
-        let (b, a) = (
-            serde_json::to_string(&b).unwrap(),
-            serde_json::to_string_pretty(&a).unwrap(),
-        );
-        let (b, a): (&RawValue, &RawValue) = (
-            serde_json::from_str(&b).unwrap(),
-            serde_json::from_str(&a).unwrap(),
-        );
+        let (b, a) = (serde_json::to_string(&b).unwrap(), serde_json::to_string_pretty(&a).unwrap());
+        let (b, a): (&RawValue, &RawValue) = (serde_json::from_str(&b).unwrap(), serde_json::from_str(&a).unwrap());
         let b = if b.get() == "null" { None } else { Some(b) };
-        changed_paths(b, Some(a), &u)
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        changed_paths(b, Some(a), &u).iter().map(ToString::to_string).collect()
     }
 
     #[test]
     fn identical_pretty_and_compact_values_have_no_changes() {
-        assert!(
-            paths(
-                json!({"a": [1, {"b": "x y"}]}),
-                json!({"a": [1, {"b": "x y"}]}),
-                json!({})
-            )
-            .is_empty()
-        );
+        assert!(paths(json!({"a": [1, {"b": "x y"}]}), json!({"a": [1, {"b": "x y"}]}), json!({})).is_empty());
     }
 
     #[test]
     fn navigates_and_collects_raw() {
-        let raw: &RawValue =
-            serde_json::from_str(r#"{"a":[{"pw":"s1"},{"pw":"s2"}],"b":"x"}"#).unwrap();
+        let raw: &RawValue = serde_json::from_str(r#"{"a":[{"pw":"s1"},{"pw":"s2"}],"b":"x"}"#).unwrap();
         let p = Path::root().child_key("a").child_index(1).child_key("pw");
         assert_eq!(get_raw(Some(raw), &p).map(RawValue::get), Some("\"s2\""));
         let mut out = Vec::new();
@@ -303,31 +249,16 @@ mod tests {
     #[test]
     fn create_lists_each_set_attribute_once() {
         let a = json!({"name": "x", "nested": {"deep": 1}, "empty": null});
-        assert_eq!(
-            paths(Value::Null, a, json!({"id": true})),
-            ["id", "name", "nested"]
-        );
+        assert_eq!(paths(Value::Null, a, json!({"id": true})), ["id", "name", "nested"]);
     }
 
     #[test]
     fn marks_read_through_ancestors() {
         let m = json!({"input": {"password": true}, "list": [false, true]});
-        assert_eq!(
-            mark_at(&m, &Path::root().child_key("input").child_key("password")),
-            Mark::Whole
-        );
-        assert_eq!(
-            mark_at(&m, &Path::root().child_key("list").child_index(0)),
-            Mark::None
-        );
-        assert!(matches!(
-            mark_at(&m, &Path::root().child_key("input")),
-            Mark::Partial(_)
-        ));
-        assert_eq!(
-            mark_at(&json!(true), &Path::root().child_key("x")),
-            Mark::Whole
-        );
+        assert_eq!(mark_at(&m, &Path::root().child_key("input").child_key("password")), Mark::Whole);
+        assert_eq!(mark_at(&m, &Path::root().child_key("list").child_index(0)), Mark::None);
+        assert!(matches!(mark_at(&m, &Path::root().child_key("input")), Mark::Partial(_)));
+        assert_eq!(mark_at(&json!(true), &Path::root().child_key("x")), Mark::Whole);
     }
 
     #[test]

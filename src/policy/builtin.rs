@@ -3,17 +3,11 @@
 
 /// `(file name, contents)` of every built-in policy file, in load order.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
-    (
-        "defaults.toml",
-        include_str!("../../policies/defaults.toml"),
-    ),
+    ("defaults.toml", include_str!("../../policies/defaults.toml")),
     ("aws.toml", include_str!("../../policies/aws.toml")),
     ("google.toml", include_str!("../../policies/google.toml")),
     ("azure.toml", include_str!("../../policies/azure.toml")),
-    (
-        "kubernetes.toml",
-        include_str!("../../policies/kubernetes.toml"),
-    ),
+    ("kubernetes.toml", include_str!("../../policies/kubernetes.toml")),
 ];
 
 #[cfg(test)]

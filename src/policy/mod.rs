@@ -62,9 +62,7 @@ impl Date {
             2 => 28,
             _ => return None,
         };
-        (1..=days)
-            .contains(&day)
-            .then_some(Date { year, month, day })
+        (1..=days).contains(&day).then_some(Date { year, month, day })
     }
 
     /// The civil date of a count of days since 1970-01-01 (Howard Hinnant's
@@ -98,9 +96,8 @@ pub enum EnvScope {
 }
 
 /// The action selectors a `[[rule]]` may name.
-pub const ACTION_SELECTORS: &[&str] = &[
-    "create", "read", "update", "delete", "replace", "forget", "import", "move", "no-op",
-];
+pub const ACTION_SELECTORS: &[&str] =
+    &["create", "read", "update", "delete", "replace", "forget", "import", "move", "no-op"];
 
 /// `[[stateful]]`: resources whose destruction loses data.
 #[derive(Debug)]
@@ -194,9 +191,7 @@ impl Policy {
         });
         let mut hits = set.matches(type_);
         hits.sort_unstable();
-        hits.into_iter()
-            .map(|i| &self.stateful[i])
-            .find(|s| s.address.as_ref().is_none_or(|g| g.is_match(address)))
+        hits.into_iter().map(|i| &self.stateful[i]).find(|s| s.address.as_ref().is_none_or(|g| g.is_match(address)))
     }
 
     /// The level of a finding id after overrides, and the override's origin.
@@ -246,14 +241,7 @@ mod tests {
 
     #[test]
     fn dates_are_checked() {
-        assert_eq!(
-            Date::parse("2024-02-29"),
-            Some(Date {
-                year: 2024,
-                month: 2,
-                day: 29
-            })
-        );
+        assert_eq!(Date::parse("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
         assert_eq!(Date::parse("2023-02-29"), None);
         assert_eq!(Date::parse("2023-13-01"), None);
         assert_eq!(Date::parse("2023-1-01"), None);

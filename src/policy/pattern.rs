@@ -40,11 +40,7 @@ impl TypeGlob {
             return Err("empty type pattern".into());
         }
         let glob = build(text)?;
-        Ok(TypeGlob {
-            text: text.to_owned(),
-            matcher: glob.compile_matcher(),
-            glob,
-        })
+        Ok(TypeGlob { text: text.to_owned(), matcher: glob.compile_matcher(), glob })
     }
 
     /// The compiled glob, for building a [`globset::GlobSet`].
@@ -79,10 +75,7 @@ impl AddressGlob {
                 _ => escaped.push(c),
             }
         }
-        Ok(AddressGlob {
-            text: text.to_owned(),
-            matcher: compile(&escaped)?,
-        })
+        Ok(AddressGlob { text: text.to_owned(), matcher: compile(&escaped)? })
     }
 
     pub fn is_match(&self, address: &str) -> bool {
@@ -111,15 +104,10 @@ impl PathPattern {
             if s == "**" {
                 segs.push(Seg::Deep);
             } else {
-                segs.push(Seg::Glob(
-                    compile(&s).map_err(|e| format!("in path `{text}`: {e}"))?,
-                ));
+                segs.push(Seg::Glob(compile(&s).map_err(|e| format!("in path `{text}`: {e}"))?));
             }
         }
-        Ok(PathPattern {
-            text: text.to_owned(),
-            segs,
-        })
+        Ok(PathPattern { text: text.to_owned(), segs })
     }
 
     /// Whether the pattern names `path` or one of its ancestors.
@@ -225,9 +213,7 @@ fn split_steps(text: &str) -> Result<Vec<String>, String> {
 
 /// Validates a glob without keeping it (for `policy validate` messages).
 pub fn check_glob(text: &str) -> Result<(), String> {
-    Glob::new(text)
-        .map(|_| ())
-        .map_err(|e| e.kind().to_string())
+    Glob::new(text).map(|_| ()).map_err(|e| e.kind().to_string())
 }
 
 #[cfg(test)]

@@ -8,10 +8,7 @@ use crate::rules;
 
 pub fn show(p: &Policy) -> String {
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# files, in load order (later files win for single-valued settings)"
-    );
+    let _ = writeln!(s, "# files, in load order (later files win for single-valued settings)");
     for f in &p.files {
         let _ = writeln!(s, "  {f}");
     }
@@ -25,11 +22,7 @@ pub fn show(p: &Policy) -> String {
         let _ = writeln!(s, "\n# custom rules");
         for r in &p.rules {
             let (level, _) = p.level_of(&r.id, r.level);
-            let _ = writeln!(
-                s,
-                "  {:<22} {:<6} {}  [{}]",
-                r.id, level, r.message, r.origin
-            );
+            let _ = writeln!(s, "  {:<22} {:<6} {}  [{}]", r.id, level, r.message, r.origin);
         }
     }
     let _ = writeln!(s, "\n# stateful resources ({})", p.stateful.len());
@@ -42,52 +35,24 @@ pub fn show(p: &Policy) -> String {
         };
         let _ = writeln!(s, "  {what:<50} {}  [{}]", e.reason, e.origin);
     }
-    let _ = writeln!(
-        s,
-        "\n# disruptive in-place updates ({})",
-        p.disruptive.len()
-    );
+    let _ = writeln!(s, "\n# disruptive in-place updates ({})", p.disruptive.len());
     for d in &p.disruptive {
         let paths: Vec<&str> = d.paths.iter().map(|p| p.text.as_str()).collect();
-        let _ = writeln!(
-            s,
-            "  {} {}: {}  [{}]",
-            d.type_.text,
-            paths.join(", "),
-            d.reason,
-            d.origin
-        );
+        let _ = writeln!(s, "  {} {}: {}  [{}]", d.type_.text, paths.join(", "), d.reason, d.origin);
     }
     if !p.exceptions.is_empty() {
         let _ = writeln!(s, "\n# exceptions");
         for e in &p.exceptions {
-            let until = e
-                .expires
-                .map_or("no expiry".to_owned(), |d| format!("until {d}"));
-            let _ = writeln!(
-                s,
-                "  {} at {} ({until}): {}  [{}]",
-                e.rule, e.address.text, e.reason, e.origin
-            );
+            let until = e.expires.map_or("no expiry".to_owned(), |d| format!("until {d}"));
+            let _ = writeln!(s, "  {} at {} ({until}): {}  [{}]", e.rule, e.address.text, e.reason, e.origin);
         }
     }
     let _ = writeln!(s, "\n# compare");
     let ignored: Vec<&str> = p.ignore_paths.iter().map(|p| p.text.as_str()).collect();
-    let _ = writeln!(
-        s,
-        "  ignore_paths: {}",
-        if ignored.is_empty() {
-            "(none)".to_owned()
-        } else {
-            ignored.join(", ")
-        }
-    );
+    let _ =
+        writeln!(s, "  ignore_paths: {}", if ignored.is_empty() { "(none)".to_owned() } else { ignored.join(", ") });
     for m in &p.address_maps {
-        let _ = writeln!(
-            s,
-            "  map prod `{}` <-> staging `{}`  [{}]",
-            m.prod, m.staging, m.origin
-        );
+        let _ = writeln!(s, "  map prod `{}` <-> staging `{}`  [{}]", m.prod, m.staging, m.origin);
     }
     s
 }

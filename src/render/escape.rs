@@ -47,8 +47,7 @@ pub fn md_text(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!'
-            | '|' | '~' | '=' => {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!' | '|' | '~' | '=' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -65,11 +64,7 @@ pub fn md_code(s: &str) -> String {
     let s = neutralize_comments(&escaped);
     let run = longest_backtick_run(&s);
     let fence = "`".repeat(run + 1);
-    let pad = if s.starts_with('`') || s.ends_with('`') || run > 0 {
-        " "
-    } else {
-        ""
-    };
+    let pad = if s.starts_with('`') || s.ends_with('`') || run > 0 { " " } else { "" };
     format!("{fence}{pad}{s}{pad}{fence}")
 }
 
@@ -87,10 +82,7 @@ pub fn md_code_line(s: &str) -> String {
 
 fn neutralize_comments(s: &str) -> Cow<'_, str> {
     if s.contains("<!--") || s.contains("-->") {
-        Cow::Owned(
-            s.replace("<!--", "<!\u{2060}--")
-                .replace("-->", "--\u{2060}>"),
-        )
+        Cow::Owned(s.replace("<!--", "<!\u{2060}--").replace("-->", "--\u{2060}>"))
     } else {
         Cow::Borrowed(s)
     }
@@ -116,10 +108,7 @@ mod tests {
 
     #[test]
     fn terminal_escapes_controls_and_bidi() {
-        assert_eq!(
-            terminal("a\u{1b}[31mb\rc\u{8}\u{9b}\u{202e}"),
-            "a\\u{1b}[31mb\\rc\\u{8}\\u{9b}\\u{202e}"
-        );
+        assert_eq!(terminal("a\u{1b}[31mb\rc\u{8}\u{9b}\u{202e}"), "a\\u{1b}[31mb\\rc\\u{8}\\u{9b}\\u{202e}");
         assert_eq!(terminal("plain ünïcode"), "plain ünïcode");
     }
 

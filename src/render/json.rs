@@ -71,14 +71,7 @@ struct Output<'r> {
 }
 
 fn change_out<'r>(review: &'r Review, c: &'r Change) -> ChangeOut<'r> {
-    ChangeOut {
-        change: c,
-        finding_ids: c
-            .findings
-            .iter()
-            .map(|&i| review.findings[i].id.as_str())
-            .collect(),
-    }
+    ChangeOut { change: c, finding_ids: c.findings.iter().map(|&i| review.findings[i].id.as_str()).collect() }
 }
 
 /// Writes the report, pretty-printed, with a final newline.
@@ -89,46 +82,22 @@ pub fn render(review: &Review, out: &mut dyn Write) -> std::io::Result<()> {
     }
     let report = Report {
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "plangate",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool { name: "plangate", version: env!("CARGO_PKG_VERSION") },
         command: review.command,
         verdict: review.verdict,
-        summary: Summary {
-            findings: counts,
-            waived: review.findings.iter().filter(|f| !f.counts()).count(),
-        },
-        plans: Plans {
-            prod: &review.prod,
-            staging: review.staging.as_ref(),
-        },
-        findings: review
-            .findings
-            .iter()
-            .map(|finding| FindingOut { finding })
-            .collect(),
-        changes: review
-            .changes
-            .iter()
-            .map(|c| change_out(review, c))
-            .collect(),
-        staging_changes: review.staging.as_ref().map(|_| {
-            review
-                .staging_changes
-                .iter()
-                .map(|c| change_out(review, c))
-                .collect()
-        }),
+        summary: Summary { findings: counts, waived: review.findings.iter().filter(|f| !f.counts()).count() },
+        plans: Plans { prod: &review.prod, staging: review.staging.as_ref() },
+        findings: review.findings.iter().map(|finding| FindingOut { finding }).collect(),
+        changes: review.changes.iter().map(|c| change_out(review, c)).collect(),
+        staging_changes: review
+            .staging
+            .as_ref()
+            .map(|_| review.staging_changes.iter().map(|c| change_out(review, c)).collect()),
         drift: review.drift.iter().map(|c| change_out(review, c)).collect(),
         outputs: review
             .outputs
             .iter()
-            .map(|o| Output {
-                name: &o.name,
-                action: &o.action,
-                sensitive: o.sensitive,
-            })
+            .map(|o| Output { name: &o.name, action: &o.action, sensitive: o.sensitive })
             .collect(),
     };
     let mut w = std::io::BufWriter::new(out);

@@ -35,9 +35,7 @@ use similar::{ChangeTag, TextDiff};
 
 use super::escape::{md_code, md_code_line, md_fence, md_text};
 use crate::plan::Action;
-use crate::review::{
-    AttrDiff, Change, Finding, MatchStatus, PlanInfo, Review, Shown, StagingMatch, Verdict, Via,
-};
+use crate::review::{AttrDiff, Change, Finding, MatchStatus, PlanInfo, Review, Shown, StagingMatch, Verdict, Via};
 use crate::rules::Level;
 
 /// The comment id used when none is given.
@@ -68,10 +66,7 @@ pub struct MarkdownOptions {
 
 impl Default for MarkdownOptions {
     fn default() -> MarkdownOptions {
-        MarkdownOptions {
-            comment_id: DEFAULT_COMMENT_ID.to_owned(),
-            max_chars: DEFAULT_MAX_CHARS,
-        }
+        MarkdownOptions { comment_id: DEFAULT_COMMENT_ID.to_owned(), max_chars: DEFAULT_MAX_CHARS }
     }
 }
 
@@ -94,10 +89,7 @@ struct Piece {
 
 impl Piece {
     fn new(text: String) -> Piece {
-        Piece {
-            chars: chars(&text),
-            text,
-        }
+        Piece { chars: chars(&text), text }
     }
 }
 
@@ -148,15 +140,8 @@ impl Section {
     /// The most characters opening and closing the section can cost.
     fn wrapper_chars(&self) -> usize {
         let n = self.items.len();
-        let widest = if self.counted {
-            format!(" ({n} of {n} shown)")
-        } else {
-            String::new()
-        };
-        chars(&format!(
-            "<details><summary>{}{widest}</summary>\n\n",
-            self.title
-        )) + chars(self.close())
+        let widest = if self.counted { format!(" ({n} of {n} shown)") } else { String::new() };
+        chars(&format!("<details><summary>{}{widest}</summary>\n\n", self.title)) + chars(self.close())
     }
 }
 
@@ -187,27 +172,21 @@ impl Comment {
             .findings
             .iter()
             .filter(|f| f.counts() && f.level == Level::Block)
-            .map(|f| {
-                (
-                    Piece::new(finding_line(review, f, false)),
-                    Piece::new(finding_line(review, f, true)),
-                )
-            })
+            .map(|f| (Piece::new(finding_line(review, f, false)), Piece::new(finding_line(review, f, true))))
             .collect();
 
-        let findings_section =
-            |title: &str, priority: u8, keep: &dyn Fn(&Finding) -> bool| Section {
-                title: title.to_owned(),
-                kind: Kind::Findings,
-                priority,
-                counted: true,
-                items: review
-                    .findings
-                    .iter()
-                    .filter(|f| keep(f))
-                    .map(|f| Piece::new(finding_line(review, f, false)))
-                    .collect(),
-            };
+        let findings_section = |title: &str, priority: u8, keep: &dyn Fn(&Finding) -> bool| Section {
+            title: title.to_owned(),
+            kind: Kind::Findings,
+            priority,
+            counted: true,
+            items: review
+                .findings
+                .iter()
+                .filter(|f| keep(f))
+                .map(|f| Piece::new(finding_line(review, f, false)))
+                .collect(),
+        };
         let mut sections = vec![
             findings_section("Waived findings", 2, &|f| !f.counts()),
             findings_section("Warnings", 5, &|f| f.counts() && f.level == Level::Warn),
@@ -216,17 +195,9 @@ impl Comment {
 
         let reviewing = review.staging.is_some();
         let groups: [(&str, &str, u8); 5] = [
-            (
-                "Prod changes with blocking findings",
-                "Changes with blocking findings",
-                3,
-            ),
+            ("Prod changes with blocking findings", "Changes with blocking findings", 3),
             ("Prod: destructive changes", "Destructive changes", 4),
-            (
-                "Prod: not in staging, or more destructive than in staging",
-                "",
-                6,
-            ),
+            ("Prod: not in staging, or more destructive than in staging", "", 6),
             ("Prod: diverged from staging", "", 7),
             ("Prod: other changes", "Other changes", 9),
         ];
@@ -236,12 +207,7 @@ impl Comment {
         }
         for ((review_title, check_title, priority), items) in groups.into_iter().zip(grouped) {
             sections.push(Section {
-                title: if reviewing || check_title.is_empty() {
-                    review_title
-                } else {
-                    check_title
-                }
-                .to_owned(),
+                title: if reviewing || check_title.is_empty() { review_title } else { check_title }.to_owned(),
                 kind: Kind::Diffs,
                 priority,
                 counted: true,
@@ -265,41 +231,24 @@ impl Comment {
             kind: Kind::Diffs,
             priority: 11,
             counted: true,
-            items: review
-                .drift
-                .iter()
-                .map(|c| Piece::new(change_item(review, c, Context::Drift)))
-                .collect(),
+            items: review.drift.iter().map(|c| Piece::new(change_item(review, c, Context::Drift))).collect(),
         });
         sections.push(Section {
             title: format!("Output changes ({})", review.outputs.len()),
             kind: Kind::Outputs,
             priority: 12,
             counted: false,
-            items: if review.outputs.is_empty() {
-                Vec::new()
-            } else {
-                vec![Piece::new(outputs_item(review))]
-            },
+            items: if review.outputs.is_empty() { Vec::new() } else { vec![Piece::new(outputs_item(review))] },
         });
 
-        Comment {
-            head: head(review),
-            table: Piece::new(summary_table(review)),
-            blocked,
-            sections,
-        }
+        Comment { head: head(review), table: Piece::new(summary_table(review)), blocked, sections }
     }
 
     fn everything(&self) -> Choice {
         Choice {
             full_blocked: self.blocked.len(),
             table: true,
-            kept: self
-                .sections
-                .iter()
-                .map(|s| vec![true; s.items.len()])
-                .collect(),
+            kept: self.sections.iter().map(|s| vec![true; s.items.len()]).collect(),
         }
     }
 
@@ -307,11 +256,7 @@ impl Comment {
         Choice {
             full_blocked: 0,
             table: false,
-            kept: self
-                .sections
-                .iter()
-                .map(|s| vec![false; s.items.len()])
-                .collect(),
+            kept: self.sections.iter().map(|s| vec![false; s.items.len()]).collect(),
         }
     }
 
@@ -328,11 +273,7 @@ impl Comment {
         let budget = max.saturating_sub(reserve);
         let mut choice = self.nothing();
         let mut used = chars(&marker(opts)) + chars(&self.head) + self.blocked_frame_chars();
-        used += self
-            .blocked
-            .iter()
-            .map(|(_, short)| short.chars)
-            .sum::<usize>();
+        used += self.blocked.iter().map(|(_, short)| short.chars).sum::<usize>();
 
         for (full, short) in &self.blocked {
             let extra = full.chars.saturating_sub(short.chars);
@@ -382,11 +323,7 @@ impl Comment {
     }
 
     fn blocked_frame_chars(&self) -> usize {
-        if self.blocked.is_empty() {
-            0
-        } else {
-            chars(&blocked_heading(self.blocked.len())) + 1
-        }
+        if self.blocked.is_empty() { 0 } else { chars(&blocked_heading(self.blocked.len())) + 1 }
     }
 
     fn assemble(&self, choice: &Choice, opts: &MarkdownOptions) -> String {
@@ -398,11 +335,7 @@ impl Comment {
         if !self.blocked.is_empty() {
             s.push_str(&blocked_heading(self.blocked.len()));
             for (i, (full, short)) in self.blocked.iter().enumerate() {
-                s.push_str(if i < choice.full_blocked {
-                    &full.text
-                } else {
-                    &short.text
-                });
+                s.push_str(if i < choice.full_blocked { &full.text } else { &short.text });
             }
             s.push('\n');
         }
@@ -458,10 +391,7 @@ impl Comment {
         }
         let shortened = self.blocked.len() - choice.full_blocked;
         if shortened > 0 {
-            what.push(format!(
-                "{} shortened",
-                plural(shortened, "blocking finding")
-            ));
+            what.push(format!("{} shortened", plural(shortened, "blocking finding")));
         }
         if what.is_empty() {
             return None;
@@ -482,11 +412,7 @@ fn blocked_heading(n: usize) -> String {
 }
 
 fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("{n} {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
+    if n == 1 { format!("{n} {noun}") } else { format!("{n} {noun}s") }
 }
 
 fn join_and(parts: &[String]) -> String {
@@ -505,11 +431,9 @@ fn head(review: &Review) -> String {
         Verdict::Pass => "✅ plangate: passed",
     };
     let compared = match &review.staging {
-        Some(staging) => format!(
-            "Prod plan {} against staging plan {}.",
-            md_code(&review.prod.file),
-            md_code(&staging.file)
-        ),
+        Some(staging) => {
+            format!("Prod plan {} against staging plan {}.", md_code(&review.prod.file), md_code(&staging.file))
+        }
         None => format!("One plan checked: {}.", md_code(&review.prod.file)),
     };
     format!("### {verdict}\n\n{compared}\n\n")
@@ -519,10 +443,7 @@ fn head(review: &Review) -> String {
 const COLUMNS: &[(&str, &[&str])] = &[
     ("create", &["create"]),
     ("update", &["update"]),
-    (
-        "replace",
-        &["replace", "replace-create-first", "replace-forget"],
-    ),
+    ("replace", &["replace", "replace-create-first", "replace-forget"]),
     ("delete", &["delete"]),
     ("forget", &["forget"]),
     ("import", &["import"]),
@@ -534,10 +455,7 @@ const COLUMNS: &[(&str, &[&str])] = &[
 const OPTIONAL_COLUMNS: &[&str] = &["deferred"];
 
 fn count_of(info: &PlanInfo, names: &[&str]) -> usize {
-    names
-        .iter()
-        .map(|n| info.actions.get(*n).copied().unwrap_or(0))
-        .sum()
+    names.iter().map(|n| info.actions.get(*n).copied().unwrap_or(0)).sum()
 }
 
 /// Changes under action names no column knows (a newer analysis): counted, never hidden.
@@ -545,10 +463,7 @@ fn other_count(info: &PlanInfo) -> usize {
     info.actions
         .iter()
         .filter(|(name, _)| {
-            name.as_str() != "no-op"
-                && !COLUMNS
-                    .iter()
-                    .any(|(_, names)| names.contains(&name.as_str()))
+            name.as_str() != "no-op" && !COLUMNS.iter().any(|(_, names)| names.contains(&name.as_str()))
         })
         .map(|(_, n)| n)
         .sum()
@@ -566,9 +481,7 @@ fn summary_table(review: &Review) -> String {
     }
     let columns: Vec<&(&str, &[&str])> = COLUMNS
         .iter()
-        .filter(|(name, names)| {
-            !OPTIONAL_COLUMNS.contains(name) || plans.iter().any(|(_, p)| count_of(p, names) > 0)
-        })
+        .filter(|(name, names)| !OPTIONAL_COLUMNS.contains(name) || plans.iter().any(|(_, p)| count_of(p, names) > 0))
         .collect();
     let other = plans.iter().any(|(_, p)| other_count(p) > 0);
 
@@ -594,13 +507,7 @@ fn summary_table(review: &Review) -> String {
         }
         s.push('\n');
     }
-    let count = |level: Level| {
-        review
-            .findings
-            .iter()
-            .filter(|f| f.counts() && f.level == level)
-            .count()
-    };
+    let count = |level: Level| review.findings.iter().filter(|f| f.counts() && f.level == level).count();
     let waived = review.findings.iter().filter(|f| !f.counts()).count();
     s.push_str(&format!(
         "\n**Findings:** {} block · {} warn · {} info · {waived} waived\n\n",
@@ -645,10 +552,7 @@ fn finding_line(review: &Review, f: &Finding, short: bool) -> String {
 }
 
 fn has_counting_block(review: &Review, c: &Change) -> bool {
-    c.findings
-        .iter()
-        .map(|&i| &review.findings[i])
-        .any(|f| f.counts() && f.level == Level::Block)
+    c.findings.iter().map(|&i| &review.findings[i]).any(|f| f.counts() && f.level == Level::Block)
 }
 
 /// Destroys, replaces, forgets, and updates policy marks as disruptive.
@@ -656,9 +560,7 @@ fn destructive(review: &Review, c: &Change) -> bool {
     c.action.destroys()
         || c.action.is_replace()
         || c.action == Action::Forget
-        || c.findings
-            .iter()
-            .any(|&i| review.findings[i].id == "disruptive-update" && review.findings[i].counts())
+        || c.findings.iter().any(|&i| review.findings[i].id == "disruptive-update" && review.findings[i].counts())
 }
 
 /// Which prod diff section a change goes to, most severe first.
@@ -709,11 +611,7 @@ fn change_item(review: &Review, c: &Change, context: Context) -> String {
             .collect();
         line.push(format!("findings: {}", list.join(", ")));
     }
-    format!(
-        "{}\n\n{}\n",
-        line.join(" · "),
-        diff_block(&change_lines(c, context))
-    )
+    format!("{}\n\n{}\n", line.join(" · "), diff_block(&change_lines(c, context)))
 }
 
 /// How a prod change relates to staging, in a few words.
@@ -741,12 +639,7 @@ fn staging_text(c: &Change, m: &StagingMatch) -> String {
     });
     let mut s = format!("{status} ({detail})");
     if !m.extra_paths.is_empty() {
-        let mut paths: Vec<String> = m
-            .extra_paths
-            .iter()
-            .take(MAX_EXTRA_PATHS)
-            .map(|p| md_code(p))
-            .collect();
+        let mut paths: Vec<String> = m.extra_paths.iter().take(MAX_EXTRA_PATHS).map(|p| md_code(p)).collect();
         if m.extra_paths.len() > MAX_EXTRA_PATHS {
             paths.push(format!("{} more", m.extra_paths.len() - MAX_EXTRA_PATHS));
         }
@@ -803,20 +696,14 @@ fn change_lines(c: &Change, context: Context) -> Vec<String> {
         raw.push(format!("# (deferred: {deferred})"));
     }
     if !c.replace_paths.is_empty() && !c.attributes.iter().any(|a| a.forces_replacement) {
-        raw.push(format!(
-            "# replacement forced by: {}",
-            c.replace_paths.join(", ")
-        ));
+        raw.push(format!("# replacement forced by: {}", c.replace_paths.join(", ")));
     }
     if c.attributes.is_empty() {
         for p in c.changed_paths.iter().take(MAX_CHANGED_PATHS) {
             raw.push(format!("! {p}"));
         }
         if c.changed_paths.len() > MAX_CHANGED_PATHS {
-            raw.push(format!(
-                "# ({} more attributes not shown)",
-                c.changed_paths.len() - MAX_CHANGED_PATHS
-            ));
+            raw.push(format!("# ({} more attributes not shown)", c.changed_paths.len() - MAX_CHANGED_PATHS));
         }
     }
     for a in &c.attributes {
@@ -829,16 +716,9 @@ fn change_lines(c: &Change, context: Context) -> Vec<String> {
 /// before`, `! path: before -> after`, or a line diff for multi-line values.
 /// Unescaped: the caller escapes each line.
 fn attr_lines(a: &AttrDiff, out: &mut Vec<String>) {
-    let forces = if a.forces_replacement {
-        "  # forces replacement"
-    } else {
-        ""
-    };
+    let forces = if a.forces_replacement { "  # forces replacement" } else { "" };
     let path = &a.path;
-    let multi = (
-        a.before.as_ref().and_then(Shown::lines),
-        a.after.as_ref().and_then(Shown::lines),
-    );
+    let multi = (a.before.as_ref().and_then(Shown::lines), a.after.as_ref().and_then(Shown::lines));
     if multi.0.is_some() || multi.1.is_some() {
         let sign = match (&a.before, &a.after) {
             (None, Some(_)) => '+',
@@ -847,10 +727,7 @@ fn attr_lines(a: &AttrDiff, out: &mut Vec<String>) {
         };
         out.push(format!("{sign} {path}:{forces}"));
         let side = |lines: Option<&str>, shown: &Option<Shown>| {
-            lines.map_or_else(
-                || shown.as_ref().map(Shown::inline).unwrap_or_default(),
-                str::to_owned,
-            )
+            lines.map_or_else(|| shown.as_ref().map(Shown::inline).unwrap_or_default(), str::to_owned)
         };
         let before = side(multi.0, &a.before);
         let after = side(multi.1, &a.after);
@@ -863,11 +740,7 @@ fn attr_lines(a: &AttrDiff, out: &mut Vec<String>) {
         (None, None) => format!("# {path}"),
         (None, Some(after)) => format!("+ {path} = {}{forces}", after.inline()),
         (Some(before), None) => format!("- {path} = {}{forces}", before.inline()),
-        (Some(before), Some(after)) => format!(
-            "! {path}: {} -> {}{forces}",
-            before.inline(),
-            after.inline()
-        ),
+        (Some(before), Some(after)) => format!("! {path}: {} -> {}{forces}", before.inline(), after.inline()),
     });
 }
 
@@ -891,10 +764,7 @@ fn line_diff(before: &str, after: &str) -> Vec<(char, String)> {
                     ChangeTag::Insert => '+',
                     ChangeTag::Equal => ' ',
                 };
-                out.push((
-                    sign,
-                    change.value().trim_end_matches(['\n', '\r']).to_owned(),
-                ));
+                out.push((sign, change.value().trim_end_matches(['\n', '\r']).to_owned()));
             }
         }
     }
@@ -947,10 +817,7 @@ mod tests {
             errored: Some(false),
             complete: Some(true),
             applyable: Some(true),
-            actions: actions
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), *v))
-                .collect::<BTreeMap<_, _>>(),
+            actions: actions.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect::<BTreeMap<_, _>>(),
         }
     }
 
@@ -997,22 +864,14 @@ mod tests {
     /// the prod change with their address, and the verdict follows them.
     fn review_of(changes: Vec<Change>, findings: Vec<Finding>) -> Review {
         let mut changes = changes;
-        let by_address: BTreeMap<String, usize> = changes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.address.clone(), i))
-            .collect();
+        let by_address: BTreeMap<String, usize> =
+            changes.iter().enumerate().map(|(i, c)| (c.address.clone(), i)).collect();
         for (i, f) in findings.iter().enumerate() {
             if let Some(&c) = f.address.as_ref().and_then(|a| by_address.get(a)) {
                 changes[c].findings.push(i);
             }
         }
-        let verdict = match findings
-            .iter()
-            .filter(|f| f.counts())
-            .map(|f| f.level)
-            .max()
-        {
+        let verdict = match findings.iter().filter(|f| f.counts()).map(|f| f.level).max() {
             Some(Level::Block) => Verdict::Block,
             Some(Level::Warn) => Verdict::Warn,
             _ => Verdict::Pass,
@@ -1020,10 +879,7 @@ mod tests {
         Review {
             command: "review",
             verdict,
-            prod: plan_info(
-                "prod.json",
-                &[("create", 1), ("replace", 1), ("replace-create-first", 2)],
-            ),
+            prod: plan_info("prod.json", &[("create", 1), ("replace", 1), ("replace-create-first", 2)]),
             staging: Some(plan_info("staging.json", &[("update", 3), ("no-op", 7)])),
             findings,
             changes,
@@ -1035,10 +891,7 @@ mod tests {
 
     fn md(review: &Review, max_chars: usize) -> String {
         let mut out = Vec::new();
-        let opts = MarkdownOptions {
-            max_chars,
-            ..MarkdownOptions::default()
-        };
+        let opts = MarkdownOptions { max_chars, ..MarkdownOptions::default() };
         render(review, &opts, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
@@ -1059,13 +912,7 @@ mod tests {
                     assert!(!trimmed[ticks..].contains('`'), "bad info string: {line}");
                     open = Some(ticks);
                 }
-                Some(n)
-                    if indent <= 3
-                        && ticks >= n
-                        && trimmed.trim_end().chars().all(|c| c == '`') =>
-                {
-                    open = None
-                }
+                Some(n) if indent <= 3 && ticks >= n && trimmed.trim_end().chars().all(|c| c == '`') => open = None,
                 Some(_) => {}
                 None => {
                     out.push_str(line);
@@ -1124,27 +971,12 @@ mod tests {
     /// Structural checks every rendered comment must pass.
     fn assert_well_formed(md: &str) {
         assert_eq!(md.lines().next(), Some("<!-- plangate:plangate -->"));
-        assert_eq!(
-            md.matches("<!--").count(),
-            1,
-            "a second comment opener:\n{md}"
-        );
-        assert_eq!(
-            md.matches("-->").count(),
-            1,
-            "a second comment closer:\n{md}"
-        );
-        assert!(
-            !md.contains('\u{1b}') && !md.contains('\r'),
-            "control characters in the output"
-        );
+        assert_eq!(md.matches("<!--").count(), 1, "a second comment opener:\n{md}");
+        assert_eq!(md.matches("-->").count(), 1, "a second comment closer:\n{md}");
+        assert!(!md.contains('\u{1b}') && !md.contains('\r'), "control characters in the output");
         let prose = without_code_spans(&outside_fences(md));
         let opens = prose.matches("<details>").count();
-        assert_eq!(
-            opens,
-            prose.matches("</details>").count(),
-            "unbalanced <details>:\n{md}"
-        );
+        assert_eq!(opens, prose.matches("</details>").count(), "unbalanced <details>:\n{md}");
         assert_eq!(opens, prose.matches("<summary>").count());
         assert_eq!(opens, prose.matches("</summary>").count());
         let mut depth = 0i32;
@@ -1155,15 +987,9 @@ mod tests {
             if line == "</details>" {
                 depth -= 1;
             }
-            assert!(
-                (0..=1).contains(&depth),
-                "<details> nested or closed early:\n{md}"
-            );
+            assert!((0..=1).contains(&depth), "<details> nested or closed early:\n{md}");
             if line.starts_with('#') {
-                assert!(
-                    line.starts_with("### ") || line.starts_with("#### ⛔ "),
-                    "a forged heading: {line}"
-                );
+                assert!(line.starts_with("### ") || line.starts_with("#### ⛔ "), "a forged heading: {line}");
             }
         }
         let stripped = prose
@@ -1176,17 +1002,10 @@ mod tests {
         let rows: Vec<&str> = prose.lines().filter(|l| l.starts_with('|')).collect();
         assert!(rows.len() <= 4, "a value broke into the table:\n{md}");
         for row in &rows {
-            assert_eq!(
-                row.matches('|').count(),
-                rows[0].matches('|').count(),
-                "a broken table row: {row}"
-            );
+            assert_eq!(row.matches('|').count(), rows[0].matches('|').count(), "a broken table row: {row}");
         }
         for line in prose.lines().filter(|l| !l.starts_with('|')) {
-            assert!(
-                !line.replace("\\|", "").contains('|'),
-                "an unescaped `|`: {line}"
-            );
+            assert!(!line.replace("\\|", "").contains('|'), "an unescaped `|`: {line}");
         }
     }
 
@@ -1221,12 +1040,8 @@ mod tests {
             extra_paths: Vec::new(),
         });
         let mut block = finding("stateful-destroy", Level::Block, "aws_db_instance.main");
-        block.message =
-            "replace (destroy before create) of a stateful resource: databases hold data".into();
-        block.origin = Some(Origin {
-            file: "policies/aws.toml".into(),
-            line: 12,
-        });
+        block.message = "replace (destroy before create) of a stateful resource: databases hold data".into();
+        block.origin = Some(Origin { file: "policies/aws.toml".into(), line: 12 });
         let mut warn = finding("not-in-staging", Level::Warn, "aws_instance.web");
         warn.message = "staging leaves this resource unchanged".into();
         review_of(vec![db, web], vec![block, warn])
@@ -1238,35 +1053,22 @@ mod tests {
         assert!(out.starts_with("<!-- plangate:plangate -->\n### ⛔ plangate: blocked\n"));
         assert_eq!(out.matches("<!-- plangate:").count(), 1);
         let mut buf = Vec::new();
-        let opts = MarkdownOptions {
-            comment_id: "prod-eu.1".into(),
-            max_chars: DEFAULT_MAX_CHARS,
-        };
+        let opts = MarkdownOptions { comment_id: "prod-eu.1".into(), max_chars: DEFAULT_MAX_CHARS };
         render(&small_review(), &opts, &mut buf).unwrap();
-        assert!(
-            String::from_utf8(buf)
-                .unwrap()
-                .starts_with("<!-- plangate:prod-eu.1 -->\n")
-        );
+        assert!(String::from_utf8(buf).unwrap().starts_with("<!-- plangate:prod-eu.1 -->\n"));
         assert_well_formed(&out);
     }
 
     #[test]
     fn heading_follows_the_verdict() {
-        let blocked = review_of(
-            Vec::new(),
-            vec![finding("stateful-destroy", Level::Block, "a.b")],
-        );
+        let blocked = review_of(Vec::new(), vec![finding("stateful-destroy", Level::Block, "a.b")]);
         let warned = review_of(Vec::new(), vec![finding("diverged", Level::Warn, "a.b")]);
         let passed = review_of(Vec::new(), vec![finding("drift", Level::Info, "a.b")]);
         let mut waived = finding("stateful-destroy", Level::Block, "a.b");
         waived.waived = Some(Waiver {
             reason: "migration approved in CHG-1".into(),
             expires: Some("2030-01-01".into()),
-            origin: Origin {
-                file: "exceptions.toml".into(),
-                line: 3,
-            },
+            origin: Origin { file: "exceptions.toml".into(), line: 3 },
         });
         let waived = review_of(Vec::new(), vec![waived]);
         for (r, heading) in [
@@ -1305,9 +1107,7 @@ mod tests {
     #[test]
     fn summary_table_counts_both_replace_orders() {
         let out = md(&small_review(), DEFAULT_MAX_CHARS);
-        assert!(out.contains(
-            "| plan | create | update | replace | delete | forget | import | move | read |\n"
-        ));
+        assert!(out.contains("| plan | create | update | replace | delete | forget | import | move | read |\n"));
         assert!(out.contains("| prod | 1 | 0 | 3 | 0 | 0 | 0 | 0 | 0 |\n"));
         assert!(out.contains("| staging | 0 | 3 | 0 | 0 | 0 | 0 | 0 | 0 |\n"));
         assert!(out.contains("**Findings:** 1 block · 1 warn · 0 info · 0 waived"));
@@ -1335,21 +1135,12 @@ mod tests {
         let out = md(&small_review(), DEFAULT_MAX_CHARS);
         let line = depths(&out)
             .into_iter()
-            .find(|(_, l)| {
-                l.starts_with("- **block** `stateful-destroy` prod `aws_db_instance.main`")
-            })
+            .find(|(_, l)| l.starts_with("- **block** `stateful-destroy` prod `aws_db_instance.main`"))
             .unwrap();
         assert_eq!(line.0, 0, "{out}");
-        assert!(
-            line.1.ends_with("(from `policies/aws.toml:12`)"),
-            "{}",
-            line.1
-        );
+        assert!(line.1.ends_with("(from `policies/aws.toml:12`)"), "{}", line.1);
         // The warning is folded.
-        let warn = depths(&out)
-            .into_iter()
-            .find(|(_, l)| l.starts_with("- **warn**"))
-            .unwrap();
+        let warn = depths(&out).into_iter().find(|(_, l)| l.starts_with("- **warn**")).unwrap();
         assert_eq!(warn.0, 1);
         assert_well_formed(&out);
     }
@@ -1357,14 +1148,9 @@ mod tests {
     #[test]
     fn diffs_are_ordered_by_severity_and_terraform_like() {
         let out = md(&small_review(), DEFAULT_MAX_CHARS);
-        let blocked = out
-            .find("<summary>Prod changes with blocking findings (1)</summary>")
-            .unwrap();
-        let absent = out
-            .find(
-                "<summary>Prod: not in staging, or more destructive than in staging (1)</summary>",
-            )
-            .unwrap();
+        let blocked = out.find("<summary>Prod changes with blocking findings (1)</summary>").unwrap();
+        let absent =
+            out.find("<summary>Prod: not in staging, or more destructive than in staging (1)</summary>").unwrap();
         assert!(blocked < absent);
         assert!(out.contains(
             "```diff\n# aws_db_instance.main will be replaced (destroy before create) (why: \
@@ -1373,13 +1159,8 @@ mod tests {
         assert!(out.contains(
             "`aws_instance.web` · not in staging (staging leaves it unchanged) · findings: **warn** `not-in-staging`\n\n```diff"
         ));
-        assert!(out.contains(
-            "`aws_db_instance.main` · matches staging (staging will replace) · findings: **block**"
-        ));
-        assert!(
-            !out.contains("left out"),
-            "nothing is dropped when all fits"
-        );
+        assert!(out.contains("`aws_db_instance.main` · matches staging (staging will replace) · findings: **block**"));
+        assert!(!out.contains("left out"), "nothing is dropped when all fits");
     }
 
     #[test]
@@ -1388,12 +1169,8 @@ mod tests {
         c.attributes = vec![
             AttrDiff {
                 path: "policy".into(),
-                before: Some(Shown::Json(
-                    "{\n  \"Action\": \"s3:GetObject\",\n  \"Effect\": \"Allow\"\n}".into(),
-                )),
-                after: Some(Shown::Json(
-                    "{\n  \"Action\": \"s3:*\",\n  \"Effect\": \"Allow\"\n}".into(),
-                )),
+                before: Some(Shown::Json("{\n  \"Action\": \"s3:GetObject\",\n  \"Effect\": \"Allow\"\n}".into())),
+                after: Some(Shown::Json("{\n  \"Action\": \"s3:*\",\n  \"Effect\": \"Allow\"\n}".into())),
                 forces_replacement: false,
             },
             AttrDiff {
@@ -1405,17 +1182,9 @@ mod tests {
         ];
         let out = md(&review_of(vec![c], Vec::new()), DEFAULT_MAX_CHARS);
         assert!(out.contains("! policy:\n"), "{out}");
-        assert!(
-            out.contains(
-                "\n-       \"Action\": \"s3:GetObject\",\n+       \"Action\": \"s3:*\",\n"
-            ),
-            "{out}"
-        );
+        assert!(out.contains("\n-       \"Action\": \"s3:GetObject\",\n+       \"Action\": \"s3:*\",\n"), "{out}");
         assert!(out.contains("\n        \"Effect\": \"Allow\"\n"), "{out}");
-        assert!(
-            out.contains("+ user_data:  # forces replacement\n+     #!/bin/sh\n+     echo hi\n"),
-            "{out}"
-        );
+        assert!(out.contains("+ user_data:  # forces replacement\n+     #!/bin/sh\n+     echo hi\n"), "{out}");
         assert_well_formed(&out);
     }
 
@@ -1442,14 +1211,8 @@ mod tests {
         // Different order, so the line diff shows every hostile line.
         let reversed = HOSTILE.iter().rev().copied().collect::<Vec<_>>().join("\n");
         let mut changes = Vec::new();
-        for (i, action) in [
-            Action::ReplaceDestroyFirst,
-            Action::Update,
-            Action::Create,
-            Action::Delete,
-        ]
-        .into_iter()
-        .enumerate()
+        for (i, action) in
+            [Action::ReplaceDestroyFirst, Action::Update, Action::Create, Action::Delete].into_iter().enumerate()
         {
             let mut c = change(&format!("aws_s3_bucket.b{i}{evil}"), action);
             c.type_ = evil.clone();
@@ -1460,24 +1223,14 @@ mod tests {
             c.replace_paths = vec![evil.clone()];
             c.changed_paths = vec![evil.clone()];
             c.attributes = vec![
-                AttrDiff {
-                    path: evil.clone(),
-                    before: value(&evil),
-                    after: value(&evil),
-                    forces_replacement: true,
-                },
+                AttrDiff { path: evil.clone(), before: value(&evil), after: value(&evil), forces_replacement: true },
                 AttrDiff {
                     path: evil.clone(),
                     before: Some(Shown::Text(evil_lines.clone())),
                     after: Some(Shown::Json(reversed.clone())),
                     forces_replacement: false,
                 },
-                AttrDiff {
-                    path: evil.clone(),
-                    before: None,
-                    after: None,
-                    forces_replacement: false,
-                },
+                AttrDiff { path: evil.clone(), before: None, after: None, forces_replacement: false },
             ];
             c.staging = Some(StagingMatch {
                 status: MatchStatus::Diverged,
@@ -1492,24 +1245,15 @@ mod tests {
             changes.push(c);
         }
         let mut findings = Vec::new();
-        for (i, level) in [Level::Block, Level::Warn, Level::Info, Level::Block]
-            .into_iter()
-            .enumerate()
-        {
+        for (i, level) in [Level::Block, Level::Warn, Level::Info, Level::Block].into_iter().enumerate() {
             let mut f = finding(&evil, level, &changes[i].address);
             f.message = evil_lines.clone();
-            f.origin = Some(Origin {
-                file: evil.clone(),
-                line: 1,
-            });
+            f.origin = Some(Origin { file: evil.clone(), line: 1 });
             if i == 3 {
                 f.waived = Some(Waiver {
                     reason: evil_lines.clone(),
                     expires: Some(evil.clone()),
-                    origin: Origin {
-                        file: evil.clone(),
-                        line: 2,
-                    },
+                    origin: Origin { file: evil.clone(), line: 2 },
                 });
             }
             findings.push(f);
@@ -1534,12 +1278,7 @@ mod tests {
                     forces_replacement: false,
                 }),
             },
-            OutputLine {
-                name: evil.clone(),
-                action: Action::Create,
-                sensitive: true,
-                diff: None,
-            },
+            OutputLine { name: evil.clone(), action: Action::Create, sensitive: true, diff: None },
         ];
         r
     }
@@ -1552,16 +1291,12 @@ mod tests {
         // Every section is there (nothing dropped), and the values are shown.
         let prose = without_code_spans(&outside_fences(&full));
         assert_eq!(prose.matches("<details>").count(), 9, "{full}");
-        assert!(
-            full.contains("<script>alert(1)</script>"),
-            "values stay readable inside code"
-        );
+        assert!(full.contains("<script>alert(1)</script>"), "values stay readable inside code");
         assert!(full.contains("\\u{1b}[31mred") && full.contains("cr\\rhere"));
         // Fence-like and HTML lines of a multi-line value sit inside the diff block.
         for hostile_line in ["```", "````", "</details>", "~~~"] {
             assert!(
-                full.lines()
-                    .any(|l| l.len() > 6 && "+- ".contains(&l[..1]) && &l[6..] == hostile_line),
+                full.lines().any(|l| l.len() > 6 && "+- ".contains(&l[..1]) && &l[6..] == hostile_line),
                 "{hostile_line} not shown as a diff line"
             );
         }
@@ -1569,15 +1304,8 @@ mod tests {
         for max in (0..full.chars().count()).step_by(151) {
             let cut = md(&r, max);
             assert_well_formed(&cut);
-            let blocked = r
-                .findings
-                .iter()
-                .filter(|f| f.counts() && f.level == Level::Block)
-                .count();
-            let blocked_shown = depths(&cut)
-                .iter()
-                .filter(|(d, l)| *d == 0 && l.starts_with("- **block**"))
-                .count();
+            let blocked = r.findings.iter().filter(|f| f.counts() && f.level == Level::Block).count();
+            let blocked_shown = depths(&cut).iter().filter(|(d, l)| *d == 0 && l.starts_with("- **block**")).count();
             assert_eq!(blocked_shown, blocked, "{cut}");
         }
     }
@@ -1590,15 +1318,9 @@ mod tests {
         for i in 0..10_000 {
             let (address, action) = if i % 33 == 0 && blocking < 300 {
                 blocking += 1;
-                (
-                    format!("aws_db_instance.db_{i:05}"),
-                    Action::ReplaceDestroyFirst,
-                )
+                (format!("aws_db_instance.db_{i:05}"), Action::ReplaceDestroyFirst)
             } else {
-                (
-                    format!("aws_instance.web_{i:05}"),
-                    [Action::Create, Action::Update, Action::Delete][i % 3],
-                )
+                (format!("aws_instance.web_{i:05}"), [Action::Create, Action::Update, Action::Delete][i % 3])
             };
             let mut c = change(&address, action);
             c.attributes = (0..5)
@@ -1616,10 +1338,7 @@ mod tests {
             }
             changes.push(c);
         }
-        assert_eq!(
-            findings.iter().filter(|f| f.level == Level::Block).count(),
-            300
-        );
+        assert_eq!(findings.iter().filter(|f| f.level == Level::Block).count(), 300);
         review_of(changes, findings)
     }
 
@@ -1627,16 +1346,14 @@ mod tests {
     fn large_review_fits_the_budget_and_keeps_every_blocking_finding() {
         let r = large_review();
         let out = md(&r, DEFAULT_MAX_CHARS);
-        assert!(
-            out.chars().count() <= DEFAULT_MAX_CHARS,
-            "{} chars",
-            out.chars().count()
-        );
+        assert!(out.chars().count() <= DEFAULT_MAX_CHARS, "{} chars", out.chars().count());
         for f in r.findings.iter().filter(|f| f.level == Level::Block) {
             let address = f.address.as_deref().unwrap();
             assert!(out.contains(&format!("`{address}`")), "{address} missing");
         }
-        assert!(out.contains("left out to fit the 65536-character limit; run plangate locally or use `--format json` for everything._"));
+        assert!(out.contains(
+            "left out to fit the 65536-character limit; run plangate locally or use `--format json` for everything._"
+        ));
         assert!(out.trim_end().ends_with("for everything._"));
         assert_well_formed(&out);
         assert_eq!(out, md(&r, DEFAULT_MAX_CHARS), "deterministic");
@@ -1645,23 +1362,15 @@ mod tests {
     #[test]
     fn tiny_budget_still_lists_every_blocking_finding() {
         let addresses: Vec<String> = (0..7).map(|i| format!("aws_rds_cluster.c{i}")).collect();
-        let changes = addresses
-            .iter()
-            .map(|a| change(a, Action::Delete))
-            .collect();
-        let mut findings: Vec<Finding> = addresses
-            .iter()
-            .map(|a| finding("stateful-destroy", Level::Block, a))
-            .collect();
+        let changes = addresses.iter().map(|a| change(a, Action::Delete)).collect();
+        let mut findings: Vec<Finding> =
+            addresses.iter().map(|a| finding("stateful-destroy", Level::Block, a)).collect();
         findings.push(finding("diverged", Level::Warn, "aws_instance.x"));
         let r = review_of(changes, findings);
         for max in [0, 50, 300, 700] {
             let out = md(&r, max);
             for a in &addresses {
-                assert!(
-                    out.contains(&format!("`{a}`")),
-                    "{a} missing at {max}:\n{out}"
-                );
+                assert!(out.contains(&format!("`{a}`")), "{a} missing at {max}:\n{out}");
             }
             assert!(out.contains("to fit the"), "{out}");
             assert!(!out.contains("<details>"), "{out}");
@@ -1678,11 +1387,7 @@ mod tests {
         let full = md(&r, usize::MAX).chars().count();
         for max in 400..=full {
             let out = md(&r, max);
-            assert!(
-                out.chars().count() <= max,
-                "{} > {max}:\n{out}",
-                out.chars().count()
-            );
+            assert!(out.chars().count() <= max, "{} > {max}:\n{out}", out.chars().count());
             assert_well_formed(&out);
         }
         assert_eq!(md(&r, full), md(&r, usize::MAX));

@@ -28,11 +28,7 @@ struct Painter {
 
 impl Painter {
     fn paint(&self, s: &str, style: Style) -> String {
-        if self.color {
-            s.style(style).to_string()
-        } else {
-            s.to_owned()
-        }
+        if self.color { s.style(style).to_string() } else { s.to_owned() }
     }
 
     fn level(&self, level: Level) -> String {
@@ -49,10 +45,7 @@ impl Painter {
 pub const ACTION_COLUMNS: &[(&str, &[&str])] = &[
     ("create", &["create"]),
     ("update", &["update"]),
-    (
-        "replace",
-        &["replace", "replace-create-first", "replace-forget"],
-    ),
+    ("replace", &["replace", "replace-create-first", "replace-forget"]),
     ("delete", &["delete"]),
     ("forget", &["forget"]),
     ("import", &["import"]),
@@ -62,10 +55,7 @@ pub const ACTION_COLUMNS: &[(&str, &[&str])] = &[
 
 /// The number of changes of one summary column.
 pub fn column_count(info: &PlanInfo, names: &[&str]) -> usize {
-    names
-        .iter()
-        .map(|n| info.actions.get(*n).copied().unwrap_or(0))
-        .sum()
+    names.iter().map(|n| info.actions.get(*n).copied().unwrap_or(0)).sum()
 }
 
 pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::io::Result<()> {
@@ -83,11 +73,7 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
             terminal(&review.prod.file),
             terminal(&s.file)
         )?,
-        None => writeln!(
-            w,
-            "plangate check: {verdict}\n  plan {}",
-            terminal(&review.prod.file)
-        )?,
+        None => writeln!(w, "plangate check: {verdict}\n  plan {}", terminal(&review.prod.file))?,
     }
     writeln!(w)?;
     summary_table(review, &mut w)?;
@@ -104,11 +90,7 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
     }
     let waived: Vec<&Finding> = review.findings.iter().filter(|f| !f.counts()).collect();
     if !waived.is_empty() {
-        writeln!(
-            w,
-            "\n{}",
-            p.paint("Waived by exceptions", Style::new().bold())
-        )?;
+        writeln!(w, "\n{}", p.paint("Waived by exceptions", Style::new().bold()))?;
         for f in waived {
             finding_line(&p, f, review.staging.is_some(), &mut w)?;
         }
@@ -117,17 +99,8 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
     let mut order: Vec<&Change> = review.changes.iter().collect();
     order.sort_by_key(|c| std::cmp::Reverse(severity(review, c)));
     if !order.is_empty() {
-        let title = if review.staging.is_some() {
-            "Changes in prod"
-        } else {
-            "Changes"
-        };
-        writeln!(
-            w,
-            "\n{} ({})",
-            p.paint(title, Style::new().bold()),
-            order.len()
-        )?;
+        let title = if review.staging.is_some() { "Changes in prod" } else { "Changes" };
+        writeln!(w, "\n{} ({})", p.paint(title, Style::new().bold()), order.len())?;
         for c in order {
             change_block(&p, review, c, &mut w)?;
         }
@@ -135,18 +108,13 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
     let context: Vec<&Change> = review
         .staging_changes
         .iter()
-        .filter(|c| {
-            c.action.destroys() || matches!(c.action, Action::Forget | Action::ReplaceForget)
-        })
+        .filter(|c| c.action.destroys() || matches!(c.action, Action::Forget | Action::ReplaceForget))
         .collect();
     if !context.is_empty() {
         writeln!(
             w,
             "\n{} ({})",
-            p.paint(
-                "Staging context: destructive changes staging's plan already showed",
-                Style::new().bold()
-            ),
+            p.paint("Staging context: destructive changes staging's plan already showed", Style::new().bold()),
             context.len()
         )?;
         for c in context {
@@ -157,21 +125,14 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
         writeln!(
             w,
             "\n{} ({})",
-            p.paint(
-                "Drift in prod (changed outside Terraform)",
-                Style::new().bold()
-            ),
+            p.paint("Drift in prod (changed outside Terraform)", Style::new().bold()),
             review.drift.len()
         )?;
         for c in &review.drift {
             change_block(&p, review, c, &mut w)?;
         }
     }
-    let outputs: Vec<_> = review
-        .outputs
-        .iter()
-        .filter_map(|o| o.diff.as_ref().map(|d| (o, d)))
-        .collect();
+    let outputs: Vec<_> = review.outputs.iter().filter_map(|o| o.diff.as_ref().map(|d| (o, d))).collect();
     if !outputs.is_empty() {
         writeln!(w, "\n{}", p.paint("Output changes", Style::new().bold()))?;
         for (o, d) in outputs {
@@ -191,11 +152,7 @@ fn severity(review: &Review, c: &Change) -> (u8, u8, std::cmp::Reverse<String>) 
         .map(|f| f.level as u8 + 1)
         .max()
         .unwrap_or(0);
-    (
-        worst,
-        crate::review::rank(c.action, c.importing, c.moved),
-        std::cmp::Reverse(c.address.clone()),
-    )
+    (worst, crate::review::rank(c.action, c.importing, c.moved), std::cmp::Reverse(c.address.clone()))
 }
 
 fn summary_table(review: &Review, w: &mut dyn Write) -> std::io::Result<()> {
@@ -205,70 +162,33 @@ fn summary_table(review: &Review, w: &mut dyn Write) -> std::io::Result<()> {
     b.push_record(header);
     let mut row = |name: &str, info: &PlanInfo| {
         let mut r = vec![name.to_owned()];
-        r.extend(
-            ACTION_COLUMNS
-                .iter()
-                .map(|(_, names)| column_count(info, names).to_string()),
-        );
+        r.extend(ACTION_COLUMNS.iter().map(|(_, names)| column_count(info, names).to_string()));
         b.push_record(r);
     };
-    row(
-        if review.staging.is_some() {
-            "prod"
-        } else {
-            "plan"
-        },
-        &review.prod,
-    );
+    row(if review.staging.is_some() { "prod" } else { "plan" }, &review.prod);
     if let Some(s) = &review.staging {
         row("staging", s);
     }
     let mut table = b.build();
     table.with(TableStyle::rounded());
     writeln!(w, "{table}")?;
-    let count = |l: Level| {
-        review
-            .findings
-            .iter()
-            .filter(|f| f.counts() && f.level == l)
-            .count()
-    };
+    let count = |l: Level| review.findings.iter().filter(|f| f.counts() && f.level == l).count();
     let waived = review.findings.iter().filter(|f| !f.counts()).count();
-    write!(
-        w,
-        "findings: {} block, {} warn, {} info",
-        count(Level::Block),
-        count(Level::Warn),
-        count(Level::Info)
-    )?;
+    write!(w, "findings: {} block, {} warn, {} info", count(Level::Block), count(Level::Warn), count(Level::Info))?;
     if waived > 0 {
         write!(w, ", {waived} waived")?;
     }
     writeln!(w)
 }
 
-fn finding_line(
-    p: &Painter,
-    f: &Finding,
-    review_has_staging: bool,
-    w: &mut dyn Write,
-) -> std::io::Result<()> {
+fn finding_line(p: &Painter, f: &Finding, review_has_staging: bool, w: &mut dyn Write) -> std::io::Result<()> {
     // In a review, say which plan a finding is about; `check` has one plan.
     let env = match (f.env, review_has_staging) {
         (Some(e), true) => format!("{}: ", e.name()),
         _ => String::new(),
     };
-    let address = f
-        .address
-        .as_deref()
-        .map_or(String::new(), |a| format!("{env}{}  ", terminal(a)));
-    write!(
-        w,
-        "  {} {:<20} {address}{}",
-        p.level(f.level),
-        f.id,
-        terminal(&f.message)
-    )?;
+    let address = f.address.as_deref().map_or(String::new(), |a| format!("{env}{}  ", terminal(a)));
+    write!(w, "  {} {:<20} {address}{}", p.level(f.level), f.id, terminal(&f.message))?;
     if let Some(o) = &f.origin {
         write!(w, "  [{}]", terminal(&o.to_string()))?;
     }
@@ -278,10 +198,7 @@ fn finding_line(
             "\n        waived by {}: {}{}",
             terminal(&waiver.origin.to_string()),
             terminal(&waiver.reason),
-            waiver
-                .expires
-                .as_ref()
-                .map_or(String::new(), |d| format!(" (until {d})"))
+            waiver.expires.as_ref().map_or(String::new(), |d| format!(" (until {d})"))
         )?;
     }
     writeln!(w)
@@ -297,19 +214,9 @@ fn action_style(a: Action) -> Style {
     }
 }
 
-fn change_block(
-    p: &Painter,
-    review: &Review,
-    c: &Change,
-    w: &mut dyn Write,
-) -> std::io::Result<()> {
+fn change_block(p: &Painter, review: &Review, c: &Change, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w)?;
-    let header = format!(
-        "  {} {} will {}",
-        c.action.symbol(),
-        terminal(&c.address),
-        c.describe()
-    );
+    let header = format!("  {} {} will {}", c.action.symbol(), terminal(&c.address), c.describe());
     writeln!(w, "{}", p.paint(&header, action_style(c.action).bold()))?;
     if let Some(d) = &c.deposed {
         writeln!(w, "      deposed object: {}", terminal(d))?;
@@ -322,10 +229,7 @@ fn change_block(
         why.push(terminal(r).into_owned());
     }
     if !c.replace_paths.is_empty() {
-        why.push(format!(
-            "forces replacement: {}",
-            terminal(&c.replace_paths.join(", "))
-        ));
+        why.push(format!("forces replacement: {}", terminal(&c.replace_paths.join(", "))));
     }
     if let Some(d) = &c.deferred {
         why.push(format!("deferred: {}", terminal(d)));
@@ -344,9 +248,7 @@ fn change_block(
             MatchStatus::Absent => p.paint("not in staging", Style::new().yellow()),
         };
         let at = match (m.status, &m.address, &m.action) {
-            (MatchStatus::Absent, _, Some(act)) if act == "no-op" => {
-                ": staging's plan leaves it unchanged".to_owned()
-            }
+            (MatchStatus::Absent, _, Some(act)) if act == "no-op" => ": staging's plan leaves it unchanged".to_owned(),
             (MatchStatus::Absent, _, Some(act)) => {
                 format!(": no such instance in staging, which changes its {act}")
             }
@@ -362,13 +264,7 @@ fn change_block(
     for &i in &c.findings {
         let f = &review.findings[i];
         let waived = if f.counts() { "" } else { " (waived)" };
-        writeln!(
-            w,
-            "      {} {}{waived}: {}",
-            p.level(f.level),
-            f.id,
-            terminal(&f.message)
-        )?;
+        writeln!(w, "      {} {}{waived}: {}", p.level(f.level), f.id, terminal(&f.message))?;
     }
     for a in &c.attributes {
         attr_lines(p, c.action, a, "      ", w)?;
@@ -376,37 +272,15 @@ fn change_block(
     Ok(())
 }
 
-fn attr_lines(
-    p: &Painter,
-    action: Action,
-    a: &AttrDiff,
-    indent: &str,
-    w: &mut dyn Write,
-) -> std::io::Result<()> {
+fn attr_lines(p: &Painter, action: Action, a: &AttrDiff, indent: &str, w: &mut dyn Write) -> std::io::Result<()> {
     let path = terminal(&a.path);
-    let forces = if a.forces_replacement {
-        p.paint("  # forces replacement", Style::new().red())
-    } else {
-        String::new()
-    };
-    let multi = (
-        a.before.as_ref().and_then(Shown::lines),
-        a.after.as_ref().and_then(Shown::lines),
-    );
+    let forces =
+        if a.forces_replacement { p.paint("  # forces replacement", Style::new().red()) } else { String::new() };
+    let multi = (a.before.as_ref().and_then(Shown::lines), a.after.as_ref().and_then(Shown::lines));
     if multi.0.is_some() || multi.1.is_some() {
-        writeln!(
-            w,
-            "{indent}{} {path}:{forces}",
-            p.paint("~", Style::new().yellow())
-        )?;
-        let before = multi.0.map_or_else(
-            || a.before.as_ref().map(Shown::inline).unwrap_or_default(),
-            str::to_owned,
-        );
-        let after = multi.1.map_or_else(
-            || a.after.as_ref().map(Shown::inline).unwrap_or_default(),
-            str::to_owned,
-        );
+        writeln!(w, "{indent}{} {path}:{forces}", p.paint("~", Style::new().yellow()))?;
+        let before = multi.0.map_or_else(|| a.before.as_ref().map(Shown::inline).unwrap_or_default(), str::to_owned);
+        let after = multi.1.map_or_else(|| a.after.as_ref().map(Shown::inline).unwrap_or_default(), str::to_owned);
         for line in line_diff(&before, &after) {
             let (sign, text, style) = line;
             let text = format!("{indent}    {sign} {}", terminal(&text));
@@ -416,14 +290,12 @@ fn attr_lines(
     }
     let line = match (&a.before, &a.after) {
         (None, None) => format!("{indent}  {path}"),
-        (None, Some(after)) => p.paint(
-            &format!("{indent}+ {path} = {}", terminal(&after.inline())),
-            Style::new().green(),
-        ),
-        (Some(before), None) if action == Action::Update || action.is_replace() => p.paint(
-            &format!("{indent}- {path} = {}", terminal(&before.inline())),
-            Style::new().red(),
-        ),
+        (None, Some(after)) => {
+            p.paint(&format!("{indent}+ {path} = {}", terminal(&after.inline())), Style::new().green())
+        }
+        (Some(before), None) if action == Action::Update || action.is_replace() => {
+            p.paint(&format!("{indent}- {path} = {}", terminal(&before.inline())), Style::new().red())
+        }
         (Some(before), None) => format!("{indent}- {path} = {}", terminal(&before.inline())),
         (Some(before), Some(after)) => format!(
             "{indent}{} {path}: {} -> {}",
@@ -446,11 +318,7 @@ pub fn line_diff(before: &str, after: &str) -> Vec<(char, String, Style)> {
             ChangeTag::Insert => ('+', Style::new().green()),
             ChangeTag::Equal => (' ', Style::new()),
         };
-        out.push((
-            sign,
-            change.value().trim_end_matches(['\n', '\r']).to_owned(),
-            style,
-        ));
+        out.push((sign, change.value().trim_end_matches(['\n', '\r']).to_owned(), style));
         if out.len() >= 400 {
             out.push((' ', "… (diff cut at 400 lines)".to_owned(), Style::new()));
             break;

@@ -68,12 +68,7 @@ pub(super) struct AnalysedPlan {
     pub outputs: Vec<OutputLine>,
 }
 
-pub(super) fn analyze_plan(
-    plan: &Plan<'_>,
-    policy: &Policy,
-    redactor: &Redactor,
-    diffs: bool,
-) -> AnalysedPlan {
+pub(super) fn analyze_plan(plan: &Plan<'_>, policy: &Policy, redactor: &Redactor, diffs: bool) -> AnalysedPlan {
     let changes = plan
         .changes
         .iter()
@@ -106,49 +101,29 @@ pub(super) fn analyze_plan(
                     forces_replacement: false,
                 }
             });
-            OutputLine {
-                name: o.name.to_string(),
-                action: o.action,
-                sensitive: o.sensitive,
-                diff,
-            }
+            OutputLine { name: o.name.to_string(), action: o.action, sensitive: o.sensitive, diff }
         })
         .collect();
     AnalysedPlan { changes, outputs }
 }
 
 /// Prod's drift, filtered by `relevant_attributes` when the plan has it.
-pub(super) fn relevant_drift(
-    plan: &Plan<'_>,
-    policy: &Policy,
-    redactor: &Redactor,
-    diffs: bool,
-) -> Vec<Change> {
+pub(super) fn relevant_drift(plan: &Plan<'_>, policy: &Policy, redactor: &Redactor, diffs: bool) -> Vec<Change> {
     plan.drift
         .iter()
         .filter(|d| d.action != Action::NoOp)
         .filter(|d| match &plan.relevant {
             None => true,
-            Some(list) => list
-                .iter()
-                .any(|r| r == &d.address || r.as_ref() == d.resource_address()),
+            Some(list) => list.iter().any(|r| r == &d.address || r.as_ref() == d.resource_address()),
         })
         .map(|d| analyze_change(d, policy, redactor, diffs))
         .collect()
 }
 
-fn analyze_change(
-    c: &ResourceChange<'_>,
-    policy: &Policy,
-    redactor: &Redactor,
-    diffs: bool,
-) -> Change {
+fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, diffs: bool) -> Change {
     let needs_paths = matches!(
         c.action,
-        Action::Update
-            | Action::ReplaceDestroyFirst
-            | Action::ReplaceCreateFirst
-            | Action::ReplaceForget
+        Action::Update | Action::ReplaceDestroyFirst | Action::ReplaceCreateFirst | Action::ReplaceForget
     );
     let needs_values = needs_paths || (diffs && c.action == Action::Create);
     let mut changed_paths = Vec::new();
@@ -160,11 +135,7 @@ fn analyze_change(
         let paths = value::changed_paths(c.values.before, c.values.after, &unknown);
         if needs_paths {
             changed_paths = paths.iter().map(ToString::to_string).collect();
-            shape = paths
-                .iter()
-                .filter(|p| !policy.ignores(p))
-                .map(Path::shape)
-                .collect();
+            shape = paths.iter().filter(|p| !policy.ignores(p)).map(Path::shape).collect();
             shape.sort();
             shape.dedup();
             kept_paths = paths.clone();
@@ -182,25 +153,14 @@ fn analyze_change(
                 };
                 attributes.push(AttrDiff {
                     path: p.to_string(),
-                    before: show(
-                        b.as_ref(),
-                        &sub_mirror(&before_s, p),
-                        &Value::Null,
-                        redactor,
-                    ),
+                    before: show(b.as_ref(), &sub_mirror(&before_s, p), &Value::Null, redactor),
                     after: show(a.as_ref(), &sub_mirror(&after_s, p), &unk, redactor),
-                    forces_replacement: c
-                        .replace_paths
-                        .iter()
-                        .any(|r| p.starts_with(r) || r.starts_with(p)),
+                    forces_replacement: c.replace_paths.iter().any(|r| p.starts_with(r) || r.starts_with(p)),
                 });
             }
             if paths.len() > MAX_ATTRIBUTES {
                 attributes.push(AttrDiff {
-                    path: format!(
-                        "({} more attributes not shown)",
-                        paths.len() - MAX_ATTRIBUTES
-                    ),
+                    path: format!("({} more attributes not shown)", paths.len() - MAX_ATTRIBUTES),
                     before: None,
                     after: None,
                     forces_replacement: false,
@@ -210,11 +170,7 @@ fn analyze_change(
     }
     Change {
         address: c.address.to_string(),
-        previous_address: c
-            .previous_address
-            .as_deref()
-            .filter(|p| *p != c.address)
-            .map(str::to_owned),
+        previous_address: c.previous_address.as_deref().filter(|p| *p != c.address).map(str::to_owned),
         deposed: c.deposed.as_deref().map(str::to_owned),
         type_: c.type_.to_string(),
         mode: mode_name(c.mode),
@@ -227,9 +183,7 @@ fn analyze_change(
         changed_paths,
         paths: kept_paths,
         staging: None,
-        stateful: policy
-            .stateful_for(&c.type_, &c.address)
-            .map(|s| s.reason.clone()),
+        stateful: policy.stateful_for(&c.type_, &c.address).map(|s| s.reason.clone()),
         shape,
         findings: Vec::new(),
         attributes,
@@ -246,12 +200,7 @@ fn sub_mirror(mirror: &Value, path: &Path) -> Value {
 }
 
 /// How one side of an attribute is shown: masked, unknowns named.
-fn show(
-    v: Option<&Value>,
-    sensitive: &Value,
-    unknown: &Value,
-    redactor: &Redactor,
-) -> Option<Shown> {
+fn show(v: Option<&Value>, sensitive: &Value, unknown: &Value, redactor: &Redactor) -> Option<Shown> {
     if unknown == &Value::Bool(true) {
         return Some(Shown::Unknown);
     }
@@ -391,36 +340,20 @@ mod tests {
         let r = Redactor::new(vec!["hunter2".into()]);
         let v = json!({"user": "bob", "password": "hunter2", "copy": "x-hunter2"});
         let s = json!({"password": true});
-        let Some(Shown::Value(text)) = show(Some(&v), &s, &json!({"id": true}), &r) else {
-            panic!()
-        };
+        let Some(Shown::Value(text)) = show(Some(&v), &s, &json!({"id": true}), &r) else { panic!() };
         assert_eq!(
             text,
             r#"{"copy": "x-(sensitive)", "password": (sensitive), "user": "bob", "id": (known after apply)}"#
         );
-        assert_eq!(
-            show(Some(&json!("hunter2")), &Value::Null, &Value::Null, &r),
-            Some(Shown::Sensitive)
-        );
-        assert_eq!(
-            show(None, &Value::Null, &json!(true), &r),
-            Some(Shown::Unknown)
-        );
-        assert_eq!(
-            show(Some(&Value::Null), &Value::Null, &Value::Null, &r),
-            None
-        );
+        assert_eq!(show(Some(&json!("hunter2")), &Value::Null, &Value::Null, &r), Some(Shown::Sensitive));
+        assert_eq!(show(None, &Value::Null, &json!(true), &r), Some(Shown::Unknown));
+        assert_eq!(show(Some(&Value::Null), &Value::Null, &Value::Null, &r), None);
     }
 
     #[test]
     fn json_and_multiline_strings_are_recognised() {
         let r = Redactor::default();
-        let policy = show(
-            Some(&json!(r#"{"Statement":[{"Action":"s3:*"}]}"#)),
-            &Value::Null,
-            &Value::Null,
-            &r,
-        );
+        let policy = show(Some(&json!(r#"{"Statement":[{"Action":"s3:*"}]}"#)), &Value::Null, &Value::Null, &r);
         assert!(matches!(policy, Some(Shown::Json(p)) if p.contains("\"Action\": \"s3:*\"")));
         let text = show(Some(&json!("a\nb")), &Value::Null, &Value::Null, &r);
         assert_eq!(text, Some(Shown::Text("a\nb".into())));

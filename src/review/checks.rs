@@ -9,18 +9,32 @@ use crate::plan::{Action, Plan};
 use crate::policy::{Date, EnvScope, Origin, Policy, Rule};
 use crate::rules::{self, Level};
 
+/// Which list of the review a finding's change is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum List {
+    /// `Review::changes`: prod's changes, or the one plan's for `check`.
+    Changes,
+    /// `Review::staging_changes`.
+    Staging,
+    /// `Review::drift`.
+    Drift,
+}
+
 /// Collects findings, each tied to the change it concerns.
 pub(super) struct Builder<'p> {
     policy: &'p Policy,
-    findings: Vec<(Finding, Option<(Env, usize)>)>,
+    /// `check`: one plan, whatever its environment, in `Review::changes`.
+    single_plan: bool,
+    findings: Vec<(Finding, Option<(List, usize)>)>,
 }
 
 impl<'p> Builder<'p> {
-    pub fn new(policy: &'p Policy) -> Builder<'p> {
-        Builder {
-            policy,
-            findings: Vec::new(),
-        }
+    pub fn new(policy: &'p Policy, single_plan: bool) -> Builder<'p> {
+        Builder { policy, single_plan, findings: Vec::new() }
+    }
+
+    fn list_of(&self, env: Env) -> List {
+        if self.single_plan || env == Env::Prod { List::Changes } else { List::Staging }
     }
 
     /// Adds a built-in finding at its (possibly overridden) level.
@@ -44,7 +58,7 @@ impl<'p> Builder<'p> {
             waived: None,
         };
         let target = match (env, target) {
-            (Some(e), Some((_, i))) => Some((e, i)),
+            (Some(e), Some((_, i))) => Some((self.list_of(e), i)),
             _ => None,
         };
         self.findings.push((finding, target));
@@ -62,7 +76,7 @@ impl<'p> Builder<'p> {
                 origin: Some(rule.origin.clone()),
                 waived: None,
             },
-            Some((env, index)),
+            Some((self.list_of(env), index)),
         ));
     }
 
@@ -70,21 +84,13 @@ impl<'p> Builder<'p> {
     pub fn plan_status(&mut self, plan: &Plan<'_>, env: Option<Env>) {
         let mut why = Vec::new();
         if plan.status.errored == Some(true) {
-            why.push(
-                "the plan errored (Terraform stopped planning; the change set is partial)"
-                    .to_owned(),
-            );
+            why.push("the plan errored (Terraform stopped planning; the change set is partial)".to_owned());
         }
         if plan.status.complete == Some(false) && plan.status.errored != Some(true) {
-            why.push(
-                "the plan is incomplete (`-target` was used, or changes were deferred)".to_owned(),
-            );
+            why.push("the plan is incomplete (`-target` was used, or changes were deferred)".to_owned());
         }
         if !plan.deferred.is_empty() {
-            why.push(format!(
-                "{} change(s) are deferred to a later plan",
-                plan.deferred.len()
-            ));
+            why.push(format!("{} change(s) are deferred to a later plan", plan.deferred.len()));
         }
         if why.is_empty() && plan.status.applyable == Some(false) && plan.has_changes() {
             why.push("Terraform marked the plan as not applyable".to_owned());
@@ -106,10 +112,7 @@ impl<'p> Builder<'p> {
     pub fn approval(&mut self, staging: &Plan<'_>, approved: &str) {
         let want = approved.trim().to_ascii_lowercase();
         let want = want.strip_prefix("sha256:").unwrap_or(&want);
-        let have = staging
-            .digest
-            .strip_prefix("sha256:")
-            .unwrap_or(&staging.digest);
+        let have = staging.digest.strip_prefix("sha256:").unwrap_or(&staging.digest);
         if want != have {
             self.builtin(
                 "staging-not-approved",
@@ -140,33 +143,18 @@ impl<'p> Builder<'p> {
             if c.action.destroys() {
                 match self.policy.stateful_for(&c.type_, &c.address) {
                     Some(s) => {
-                        let mut msg = format!(
-                            "{}{deposed} of a stateful resource: {}",
-                            c.describe(),
-                            s.reason
-                        );
+                        let mut msg = format!("{}{deposed} of a stateful resource: {}", c.describe(), s.reason);
                         if matches!(
                             c.action_reason.as_deref(),
                             Some("delete_because_no_resource_config" | "delete_because_no_module")
                         ) {
-                            msg.push_str(
-                                "; its configuration was removed, so `prevent_destroy` could not protect it",
-                            );
+                            msg.push_str("; its configuration was removed, so `prevent_destroy` could not protect it");
                         }
                         let origin = s.origin.clone();
-                        self.builtin(
-                            "stateful-destroy",
-                            Some(env),
-                            Some((c, i)),
-                            msg,
-                            Some(origin),
-                        );
+                        self.builtin("stateful-destroy", Some(env), Some((c, i)), msg, Some(origin));
                     }
                     None => {
-                        let why = c
-                            .action_reason
-                            .as_deref()
-                            .map_or(String::new(), |r| format!(" ({r})"));
+                        let why = c.action_reason.as_deref().map_or(String::new(), |r| format!(" ({r})"));
                         self.builtin(
                             "destructive",
                             Some(env),
@@ -189,9 +177,7 @@ impl<'p> Builder<'p> {
             if c.action == Action::Update {
                 let paths = &c.paths;
                 for d in &self.policy.disruptive {
-                    if !d.type_.is_match(&c.type_)
-                        || d.address.as_ref().is_some_and(|a| !a.is_match(&c.address))
-                    {
+                    if !d.type_.is_match(&c.type_) || d.address.as_ref().is_some_and(|a| !a.is_match(&c.address)) {
                         continue;
                     }
                     let hit: BTreeSet<String> = paths
@@ -239,10 +225,7 @@ impl<'p> Builder<'p> {
 
     /// `version-mismatch` and `type-not-in-staging`.
     pub fn parity(&mut self, staging: &Plan<'_>, prod: &Plan<'_>, changes: &[Change]) {
-        let (sv, pv) = (
-            staging.terraform_version.as_deref(),
-            prod.terraform_version.as_deref(),
-        );
+        let (sv, pv) = (staging.terraform_version.as_deref(), prod.terraform_version.as_deref());
         let tool = |tofu: bool| if tofu { "OpenTofu" } else { "Terraform" };
         if (sv.is_some() && pv.is_some() && sv != pv) || staging.opentofu != prod.opentofu {
             self.builtin(
@@ -259,19 +242,11 @@ impl<'p> Builder<'p> {
                 None,
             );
         }
-        let staging_types: BTreeSet<&str> = staging
-            .changes
-            .iter()
-            .chain(&staging.drift)
-            .chain(&staging.deferred)
-            .map(|c| c.type_.as_ref())
-            .collect();
+        let staging_types: BTreeSet<&str> =
+            staging.changes.iter().chain(&staging.drift).chain(&staging.deferred).map(|c| c.type_.as_ref()).collect();
         let mut seen = BTreeSet::new();
         for (i, c) in changes.iter().enumerate() {
-            if c.mode == "managed"
-                && !staging_types.contains(c.type_.as_str())
-                && seen.insert(c.type_.clone())
-            {
+            if c.mode == "managed" && !staging_types.contains(c.type_.as_str()) && seen.insert(c.type_.clone()) {
                 let n = changes.iter().filter(|x| x.type_ == c.type_).count();
                 self.builtin(
                     "type-not-in-staging",
@@ -289,7 +264,8 @@ impl<'p> Builder<'p> {
 
     /// One `drift` finding per relevant drifted object.
     pub fn drift_findings(&mut self, drift: &[Change]) {
-        for d in drift {
+        let (level, override_origin) = self.policy.level_of("drift", Level::Info);
+        for (i, d) in drift.iter().enumerate() {
             let what = match d.action {
                 Action::Delete => "was deleted outside Terraform".to_owned(),
                 _ if d.changed_paths.is_empty() => "changed outside Terraform".to_owned(),
@@ -297,14 +273,14 @@ impl<'p> Builder<'p> {
             };
             let finding = Finding {
                 id: "drift".into(),
-                level: self.policy.level_of("drift", Level::Info).0,
+                level,
                 env: Some(Env::Prod),
                 address: Some(d.address.clone()),
                 message: what,
-                origin: None,
+                origin: override_origin.cloned(),
                 waived: None,
             };
-            self.findings.push((finding, None));
+            self.findings.push((finding, Some((List::Drift, i))));
         }
     }
 
@@ -313,8 +289,9 @@ impl<'p> Builder<'p> {
     pub fn finish(
         mut self,
         today: Date,
-        prod: &mut [Change],
+        changes: &mut [Change],
         staging: &mut [Change],
+        drift: &mut [Change],
     ) -> Vec<Finding> {
         let policy = self.policy;
         let mut used = vec![false; policy.exceptions.len()];
@@ -350,20 +327,12 @@ impl<'p> Builder<'p> {
                     "exception-unused",
                     None,
                     None,
-                    format!(
-                        "the exception for `{}` at `{}` matched nothing",
-                        e.rule, e.address.text
-                    ),
+                    format!("the exception for `{}` at `{}` matched nothing", e.rule, e.address.text),
                     Some(e.origin.clone()),
                 );
             }
         }
-        let order = |id: &str| {
-            rules::RULES
-                .iter()
-                .position(|r| r.id == id)
-                .unwrap_or(usize::MAX)
-        };
+        let order = |id: &str| rules::RULES.iter().position(|r| r.id == id).unwrap_or(usize::MAX);
         self.findings.sort_by(|(a, _), (b, _)| {
             (b.counts(), b.level)
                 .cmp(&(a.counts(), a.level))
@@ -375,8 +344,9 @@ impl<'p> Builder<'p> {
         let mut out = Vec::with_capacity(self.findings.len());
         for (n, (f, target)) in self.findings.into_iter().enumerate() {
             match target {
-                Some((Env::Prod, i)) => prod[i].findings.push(n),
-                Some((Env::Staging, i)) => staging[i].findings.push(n),
+                Some((List::Changes, i)) => changes[i].findings.push(n),
+                Some((List::Staging, i)) => staging[i].findings.push(n),
+                Some((List::Drift, i)) => drift[i].findings.push(n),
                 None => {}
             }
             out.push(f);
@@ -414,34 +384,16 @@ fn rule_matches(rule: &Rule, c: &Change) -> bool {
     if rule.type_.as_ref().is_some_and(|g| !g.is_match(&c.type_)) {
         return false;
     }
-    if rule
-        .address
-        .as_ref()
-        .is_some_and(|g| !g.is_match(&c.address))
-    {
+    if rule.address.as_ref().is_some_and(|g| !g.is_match(&c.address)) {
         return false;
     }
-    if !rule.actions.is_empty()
-        && !selectors(c)
-            .iter()
-            .any(|s| rule.actions.iter().any(|a| a == s))
-    {
+    if !rule.actions.is_empty() && !selectors(c).iter().any(|s| rule.actions.iter().any(|a| a == s)) {
         return false;
     }
-    if !rule.reasons.is_empty()
-        && !c
-            .action_reason
-            .as_ref()
-            .is_some_and(|r| rule.reasons.contains(r))
-    {
+    if !rule.reasons.is_empty() && !c.action_reason.as_ref().is_some_and(|r| rule.reasons.contains(r)) {
         return false;
     }
-    if !rule.paths.is_empty()
-        && !c
-            .paths
-            .iter()
-            .any(|p| rule.paths.iter().any(|pat| pat.matches(p)))
-    {
+    if !rule.paths.is_empty() && !c.paths.iter().any(|p| rule.paths.iter().any(|pat| pat.matches(p))) {
         return false;
     }
     c.mode == "managed" || rule.type_.is_some() || rule.actions.iter().any(|a| a == "read")

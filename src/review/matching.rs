@@ -14,10 +14,7 @@ use crate::policy::Policy;
 
 /// The result of comparing one prod change with one staging change.
 fn compare(p: &Change, s: &Change) -> (MatchStatus, Vec<String>) {
-    let (rp, rs) = (
-        rank(p.action, p.importing, p.moved),
-        rank(s.action, s.importing, s.moved),
-    );
+    let (rp, rs) = (rank(p.action, p.importing, p.moved), rank(s.action, s.importing, s.moved));
     if rp > rs {
         return (MatchStatus::Escalated, Vec::new());
     }
@@ -25,17 +22,8 @@ fn compare(p: &Change, s: &Change) -> (MatchStatus, Vec<String>) {
         return (MatchStatus::Diverged, Vec::new());
     }
     let staging: HashSet<&str> = s.shape.iter().map(String::as_str).collect();
-    let extra: Vec<String> = p
-        .shape
-        .iter()
-        .filter(|x| !staging.contains(x.as_str()))
-        .cloned()
-        .collect();
-    if extra.is_empty() {
-        (MatchStatus::Matched, extra)
-    } else {
-        (MatchStatus::Diverged, extra)
-    }
+    let extra: Vec<String> = p.shape.iter().filter(|x| !staging.contains(x.as_str())).cloned().collect();
+    if extra.is_empty() { (MatchStatus::Matched, extra) } else { (MatchStatus::Diverged, extra) }
 }
 
 pub(super) fn match_changes(
@@ -49,37 +37,24 @@ pub(super) fn match_changes(
     let mut by_resource: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, s) in staging.iter().enumerate() {
         by_address.entry(s.address.as_str()).or_default().push(i);
-        by_resource
-            .entry(strip_instance_key(&s.address))
-            .or_default()
-            .push(i);
+        by_resource.entry(strip_instance_key(&s.address)).or_default().push(i);
         if let Some(prev) = &s.previous_address {
             by_address.entry(prev.as_str()).or_default().push(i);
         }
     }
     // Staging addresses with only a no-op: staging has the object, unchanged.
-    let unchanged: HashSet<&str> = staging_plan
-        .changes
-        .iter()
-        .filter(|c| !c.is_change())
-        .map(|c| c.address.as_ref())
-        .collect();
+    let unchanged: HashSet<&str> =
+        staging_plan.changes.iter().filter(|c| !c.is_change()).map(|c| c.address.as_ref()).collect();
 
     let mut claimed = vec![false; staging.len()];
     for (i, p) in prod.iter_mut().enumerate() {
         let mapped = policy.map_to_staging(&p.address);
         let target = mapped.as_deref().unwrap_or(&p.address);
-        let via = if mapped.is_some() {
-            Via::Mapped
-        } else {
-            Via::Address
-        };
+        let via = if mapped.is_some() { Via::Mapped } else { Via::Address };
         let pick = |addr: &str| -> Option<usize> {
-            by_address.get(addr).and_then(|list| {
-                list.iter()
-                    .copied()
-                    .find(|&j| staging[j].deposed.is_some() == p.deposed.is_some())
-            })
+            by_address
+                .get(addr)
+                .and_then(|list| list.iter().copied().find(|&j| staging[j].deposed.is_some() == p.deposed.is_some()))
         };
         let mut found = pick(target).map(|j| (j, via));
         if found.is_none()
@@ -113,40 +88,23 @@ pub(super) fn match_changes(
             MatchStatus::Matched => None,
             MatchStatus::Absent if m.action.as_deref() == Some("no-op") => Some((
                 "not-in-staging",
-                format!(
-                    "prod will {}; staging's plan leaves this resource unchanged",
-                    p.describe()
-                ),
+                format!("prod will {}; staging's plan leaves this resource unchanged", p.describe()),
             )),
             MatchStatus::Absent => Some((
                 "not-in-staging",
-                format!(
-                    "prod will {}; staging's plan has no such resource change",
-                    p.describe()
-                ),
+                format!("prod will {}; staging's plan has no such resource change", p.describe()),
             )),
             MatchStatus::Escalated => Some((
                 "escalated",
-                format!(
-                    "prod will {} where staging will only {}",
-                    p.describe(),
-                    m.action.as_deref().unwrap_or("?")
-                ),
+                format!("prod will {} where staging will only {}", p.describe(), m.action.as_deref().unwrap_or("?")),
             )),
             MatchStatus::Diverged if m.extra_paths.is_empty() => Some((
                 "diverged",
-                format!(
-                    "prod will {} where staging will {}",
-                    p.describe(),
-                    m.action.as_deref().unwrap_or("?")
-                ),
+                format!("prod will {} where staging will {}", p.describe(), m.action.as_deref().unwrap_or("?")),
             )),
             MatchStatus::Diverged => Some((
                 "diverged",
-                format!(
-                    "prod also changes {}, which staging's change does not touch",
-                    m.extra_paths.join(", ")
-                ),
+                format!("prod also changes {}, which staging's change does not touch", m.extra_paths.join(", ")),
             )),
         };
         p.staging = Some(m);
@@ -161,9 +119,7 @@ pub(super) fn match_changes(
         if claimed[j] {
             continue;
         }
-        let prod_addr = policy
-            .map_to_prod(&s.address)
-            .unwrap_or_else(|| s.address.clone());
+        let prod_addr = policy.map_to_prod(&s.address).unwrap_or_else(|| s.address.clone());
         if prod_addresses.contains(prod_addr.as_str()) {
             continue;
         }
@@ -182,21 +138,16 @@ pub(super) fn match_changes(
 /// whose change has the same shape; with the same action but more attribute
 /// paths it has diverged; otherwise staging showed nothing like it.
 fn sibling_match(p: &Change, staging: &[Change], siblings: Option<&Vec<usize>>) -> StagingMatch {
-    let absent = StagingMatch {
-        status: MatchStatus::Absent,
-        address: None,
-        via: None,
-        action: None,
-        extra_paths: Vec::new(),
-    };
+    let absent =
+        StagingMatch { status: MatchStatus::Absent, address: None, via: None, action: None, extra_paths: Vec::new() };
     let Some(siblings) = siblings.filter(|s| !s.is_empty()) else {
         return absent;
     };
     let mut best: Option<(usize, usize, MatchStatus, Vec<String>)> = None;
     for &j in siblings {
         let (status, extra) = compare(p, &staging[j]);
-        let same_action = (p.action, p.importing, p.moved)
-            == (staging[j].action, staging[j].importing, staging[j].moved);
+        let same_action =
+            (p.action, p.importing, p.moved) == (staging[j].action, staging[j].importing, staging[j].moved);
         let score = match status {
             MatchStatus::Matched => usize::MAX,
             // Fewer extra paths is a closer sibling.
@@ -215,9 +166,6 @@ fn sibling_match(p: &Change, staging: &[Change], siblings: Option<&Vec<usize>>) 
             action: Some(staging[j].describe()),
             extra_paths: extra,
         },
-        None => StagingMatch {
-            action: Some(format!("{} other instance(s) differently", siblings.len())),
-            ..absent
-        },
+        None => StagingMatch { action: Some(format!("{} other instance(s) differently", siblings.len())), ..absent },
     }
 }

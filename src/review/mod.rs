@@ -2,8 +2,9 @@
 //! and produce one [`Review`] that every renderer reads.
 //!
 //! Pure: no I/O, no clock, no environment. Today's date comes in through
-//! [`Options`]. Output is deterministic: findings are ordered by level (most
-//! severe first), then id, then address; changes by address.
+//! [`Options`]. Output is deterministic: findings that count come before
+//! waived ones, then by level (most severe first), then in the order of the
+//! rule registry, then by address; changes keep the plan's order.
 
 mod analyze;
 mod checks;
@@ -249,20 +250,12 @@ pub struct Review {
 impl Review {
     /// Findings that count, at `level` or above.
     pub fn count_at_least(&self, level: Level) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.counts() && f.level >= level)
-            .count()
+        self.findings.iter().filter(|f| f.counts() && f.level >= level).count()
     }
 }
 
 fn verdict_of(findings: &[Finding]) -> Verdict {
-    match findings
-        .iter()
-        .filter(|f| f.counts())
-        .map(|f| f.level)
-        .max()
-    {
+    match findings.iter().filter(|f| f.counts()).map(|f| f.level).max() {
         Some(Level::Block) => Verdict::Block,
         Some(Level::Warn) => Verdict::Warn,
         _ => Verdict::Pass,
@@ -301,23 +294,14 @@ fn plan_info(plan: &Plan<'_>) -> PlanInfo {
 pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
     let redactor = redact::Redactor::from_plans(&[plan]);
     let analysed = analyze::analyze_plan(plan, policy, &redactor, opts.attribute_diffs);
-    let mut b = checks::Builder::new(policy);
+    let mut b = checks::Builder::new(policy, true);
     let mut changes = analysed.changes;
     b.plan_status(plan, Some(opts.env));
     b.change_findings(&mut changes, plan, opts.env);
     let drift = analyze::relevant_drift(plan, policy, &redactor, opts.attribute_diffs);
+    b.drift_findings(&drift);
     let outputs = analysed.outputs;
-    finish(
-        b,
-        "check",
-        plan_info(plan),
-        None,
-        changes,
-        Vec::new(),
-        drift,
-        outputs,
-        opts,
-    )
+    finish(b, "check", plan_info(plan), None, changes, Vec::new(), drift, outputs, opts)
 }
 
 /// `plangate review`: prod against the approved staging plan.
@@ -329,7 +313,7 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
         let p = analyze::analyze_plan(prod, policy, &redactor, diffs);
         (s.join().expect("staging analysis thread panicked"), p)
     });
-    let mut b = checks::Builder::new(policy);
+    let mut b = checks::Builder::new(policy, false);
     let mut changes = p.changes;
     let mut staging_changes = s.changes;
 
@@ -349,17 +333,7 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
     }
     let drift = analyze::relevant_drift(prod, policy, &redactor, diffs);
     b.drift_findings(&drift);
-    finish(
-        b,
-        "review",
-        plan_info(prod),
-        Some(plan_info(staging)),
-        changes,
-        staging_changes,
-        drift,
-        p.outputs,
-        opts,
-    )
+    finish(b, "review", plan_info(prod), Some(plan_info(staging)), changes, staging_changes, drift, p.outputs, opts)
 }
 
 #[allow(clippy::too_many_arguments)] // one call site each in check and review; a struct would only rename these
@@ -370,11 +344,11 @@ fn finish(
     staging: Option<PlanInfo>,
     mut changes: Vec<Change>,
     mut staging_changes: Vec<Change>,
-    drift: Vec<Change>,
+    mut drift: Vec<Change>,
     outputs: Vec<OutputLine>,
     opts: &Options,
 ) -> Review {
-    let findings = b.finish(opts.today, &mut changes, &mut staging_changes);
+    let findings = b.finish(opts.today, &mut changes, &mut staging_changes, &mut drift);
     Review {
         command,
         verdict: verdict_of(&findings),

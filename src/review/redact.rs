@@ -43,29 +43,20 @@ impl Redactor {
                     })
                 })
                 .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("secret gathering thread panicked"))
-                .collect()
+            handles.into_iter().flat_map(|h| h.join().expect("secret gathering thread panicked")).collect()
         });
         Redactor::new(secrets)
     }
 
     pub fn new(secrets: Vec<String>) -> Redactor {
         let exact: HashSet<String> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
-        let mut long: Vec<&String> = exact
-            .iter()
-            .filter(|s| s.chars().count() >= MIN_SUBSTRING)
-            .collect();
+        let mut long: Vec<&String> = exact.iter().filter(|s| s.chars().count() >= MIN_SUBSTRING).collect();
         // Longest first, so that a secret containing another is masked whole.
         long.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         let substrings = if long.is_empty() {
             None
         } else {
-            AhoCorasick::builder()
-                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                .build(long)
-                .ok()
+            AhoCorasick::builder().match_kind(aho_corasick::MatchKind::LeftmostLongest).build(long).ok()
         };
         Redactor { exact, substrings }
     }
@@ -80,9 +71,7 @@ impl Redactor {
             return Cow::Borrowed(SENSITIVE);
         }
         match &self.substrings {
-            Some(ac) if ac.is_match(s) => {
-                Cow::Owned(ac.replace_all(s, &vec![SENSITIVE; ac.patterns_len()]))
-            }
+            Some(ac) if ac.is_match(s) => Cow::Owned(ac.replace_all(s, &vec![SENSITIVE; ac.patterns_len()])),
             _ => Cow::Borrowed(s),
         }
     }
@@ -111,18 +100,10 @@ fn gather_plan(plan: &Plan<'_>, out: &mut Vec<String>) {
             collect_all(&value::parse(o.values.after), out);
         } else {
             if mirror_marks(o.values.before_sensitive) {
-                collect_marked(
-                    &value::parse(o.values.before),
-                    &value::parse(o.values.before_sensitive),
-                    out,
-                );
+                collect_marked(&value::parse(o.values.before), &value::parse(o.values.before_sensitive), out);
             }
             if mirror_marks(o.values.after_sensitive) {
-                collect_marked(
-                    &value::parse(o.values.after),
-                    &value::parse(o.values.after_sensitive),
-                    out,
-                );
+                collect_marked(&value::parse(o.values.after), &value::parse(o.values.after_sensitive), out);
             }
         }
     }
@@ -141,10 +122,7 @@ mod tests {
         assert_eq!(r.mask("hunter2"), SENSITIVE);
         assert_eq!(r.mask("42"), SENSITIVE);
         assert_eq!(r.mask("port 42"), "port 42");
-        assert_eq!(
-            r.mask("pw=hunter2;x=hunter2-long"),
-            "pw=(sensitive);x=(sensitive)"
-        );
+        assert_eq!(r.mask("pw=hunter2;x=hunter2-long"), "pw=(sensitive);x=(sensitive)");
         assert_eq!(r.mask("nothing"), "nothing");
     }
 }

@@ -32,17 +32,11 @@ impl Recorded {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == &name.to_ascii_lowercase())
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k == &name.to_ascii_lowercase()).map(|(_, v)| v.as_str())
     }
 
     pub fn header_count(&self, name: &str) -> usize {
-        self.headers
-            .iter()
-            .filter(|(k, _)| k == &name.to_ascii_lowercase())
-            .count()
+        self.headers.iter().filter(|(k, _)| k == &name.to_ascii_lowercase()).count()
     }
 }
 
@@ -148,13 +142,7 @@ impl MockForge {
                 }
             })
         };
-        MockForge {
-            addr,
-            state,
-            stop,
-            handle: Some(handle),
-            platform,
-        }
+        MockForge { addr, state, stop, handle: Some(handle), platform }
     }
 
     pub fn api_url(&self) -> String {
@@ -169,11 +157,7 @@ impl MockForge {
         let mut s = self.state.lock().unwrap();
         let id = s.next_id;
         s.next_id += 1;
-        s.comments.push(Stored {
-            id,
-            body: body.to_string(),
-            system,
-        });
+        s.comments.push(Stored { id, body: body.to_string(), system });
         id
     }
 
@@ -187,19 +171,13 @@ impl MockForge {
 
     /// Requests other than comment-list reads.
     pub fn writes(&self) -> Vec<Recorded> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.method != "GET")
-            .collect()
+        self.requests().into_iter().filter(|r| r.method != "GET").collect()
     }
 
     pub fn script(&self, status: u16, headers: &[(&str, &str)], body: &str) {
         self.state.lock().unwrap().script.push_back(Scripted {
             status,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             body: body.to_string(),
         });
     }
@@ -260,12 +238,7 @@ fn read_request(stream: &TcpStream) -> std::io::Result<Recorded> {
             headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
-    let get = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v): &(String, String)| v.clone())
-    };
+    let get = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v): &(String, String)| v.clone());
     let mut body = Vec::new();
     if let Some(len) = get("content-length").and_then(|v| v.parse::<usize>().ok()) {
         body.resize(len, 0);
@@ -274,8 +247,7 @@ fn read_request(stream: &TcpStream) -> std::io::Result<Recorded> {
         loop {
             let mut size = String::new();
             reader.read_line(&mut size)?;
-            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
-                .unwrap_or(0);
+            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
             let mut chunk = vec![0; n + 2];
             reader.read_exact(&mut chunk)?;
             if n == 0 {
@@ -284,20 +256,10 @@ fn read_request(stream: &TcpStream) -> std::io::Result<Recorded> {
             body.extend_from_slice(&chunk[..n]);
         }
     }
-    Ok(Recorded {
-        method,
-        target,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    })
+    Ok(Recorded { method, target, headers, body: String::from_utf8_lossy(&body).into_owned() })
 }
 
-fn serve(
-    mut stream: TcpStream,
-    addr: SocketAddr,
-    config: &Config,
-    state: &Mutex<State>,
-) -> std::io::Result<()> {
+fn serve(mut stream: TcpStream, addr: SocketAddr, config: &Config, state: &Mutex<State>) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     stream.set_write_timeout(Some(Duration::from_secs(5)))?;
     let req = read_request(&stream)?;
@@ -320,10 +282,7 @@ fn serve(
     for (k, v) in &reply.headers {
         out.push_str(&format!("{k}: {v}\r\n"));
     }
-    out.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        reply.body.len()
-    ));
+    out.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", reply.body.len()));
     out.push_str(&reply.body);
     stream.write_all(out.as_bytes())?;
     stream.flush()?;
@@ -332,11 +291,7 @@ fn serve(
 }
 
 fn json_reply(status: u16, value: serde_json::Value) -> Scripted {
-    Scripted {
-        status,
-        headers: Vec::new(),
-        body: value.to_string(),
-    }
+    Scripted { status, headers: Vec::new(), body: value.to_string() }
 }
 
 fn message(status: u16, msg: &str) -> Scripted {
@@ -375,24 +330,16 @@ fn github(req: &Recorded, addr: SocketAddr, c: &Config, s: &mut State) -> Script
     };
     match req.method.as_str() {
         "GET" if path == issue || path == issue_by_id => {
-            let per_page: usize = req
-                .query("per_page")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(30);
+            let per_page: usize = req.query("per_page").and_then(|v| v.parse().ok()).unwrap_or(30);
             let page: usize = req.query("page").and_then(|v| v.parse().ok()).unwrap_or(1);
             let visible: Vec<Stored> = s.comments.clone();
             let (items, pages) = page_of(&visible, page, per_page);
             let mut headers = Vec::new();
             if page < pages {
                 let link = |p: usize, rel: &str| {
-                    format!(
-                        "<http://{addr}{issue_by_id}?per_page={per_page}&page={p}>; rel=\"{rel}\""
-                    )
+                    format!("<http://{addr}{issue_by_id}?per_page={per_page}&page={p}>; rel=\"{rel}\"")
                 };
-                headers.push((
-                    "Link".to_string(),
-                    format!("{}, {}", link(page + 1, "next"), link(pages, "last")),
-                ));
+                headers.push(("Link".to_string(), format!("{}, {}", link(page + 1, "next"), link(pages, "last"))));
             }
             Scripted {
                 status: 200,
@@ -406,11 +353,7 @@ fn github(req: &Recorded, addr: SocketAddr, c: &Config, s: &mut State) -> Script
             };
             let id = s.next_id;
             s.next_id += 1;
-            let st = Stored {
-                id,
-                body,
-                system: false,
-            };
+            let st = Stored { id, body, system: false };
             s.comments.push(st.clone());
             json_reply(201, gh(&st))
         }
@@ -423,11 +366,7 @@ fn github(req: &Recorded, addr: SocketAddr, c: &Config, s: &mut State) -> Script
             };
             if req.method == "DELETE" {
                 s.comments.remove(pos);
-                return Scripted {
-                    status: 204,
-                    headers: Vec::new(),
-                    body: String::new(),
-                };
+                return Scripted { status: 204, headers: Vec::new(), body: String::new() };
             }
             let Some(body) = body_of(req) else {
                 return message(422, "body is missing");
@@ -446,10 +385,7 @@ fn gitlab(req: &Recorded, addr: SocketAddr, c: &Config, s: &mut State) -> Script
         return message(401, "401 Unauthorized");
     }
     let path = req.path();
-    let notes = format!(
-        "/api/v4/projects/{}/merge_requests/{}/notes",
-        c.repo, c.number
-    );
+    let notes = format!("/api/v4/projects/{}/merge_requests/{}/notes", c.repo, c.number);
     if !path.starts_with(&notes) {
         return message(404, "404 Project Not Found");
     }
@@ -466,21 +402,14 @@ fn gitlab(req: &Recorded, addr: SocketAddr, c: &Config, s: &mut State) -> Script
     };
     match (req.method.as_str(), rest) {
         ("GET", "") => {
-            let per_page: usize = req
-                .query("per_page")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(20);
+            let per_page: usize = req.query("per_page").and_then(|v| v.parse().ok()).unwrap_or(20);
             let page: usize = req.query("page").and_then(|v| v.parse().ok()).unwrap_or(1);
             let mut visible = s.comments.clone();
             if req.query("sort").as_deref() != Some("asc") {
                 visible.reverse(); // GitLab's default is newest first
             }
             let (items, pages) = page_of(&visible, page, per_page);
-            let next = if page < pages {
-                (page + 1).to_string()
-            } else {
-                String::new()
-            };
+            let next = if page < pages { (page + 1).to_string() } else { String::new() };
             let mut headers = Vec::new();
             if c.paging == GitLabPaging::NextPageHeader {
                 headers.push(("X-Page".to_string(), page.to_string()));
@@ -505,11 +434,7 @@ fn gitlab(req: &Recorded, addr: SocketAddr, c: &Config, s: &mut State) -> Script
             };
             let id = s.next_id;
             s.next_id += 1;
-            let st = Stored {
-                id,
-                body,
-                system: false,
-            };
+            let st = Stored { id, body, system: false };
             s.comments.push(st.clone());
             json_reply(201, gl(&st))
         }
@@ -522,11 +447,7 @@ fn gitlab(req: &Recorded, addr: SocketAddr, c: &Config, s: &mut State) -> Script
             };
             if req.method == "DELETE" {
                 s.comments.remove(pos);
-                return Scripted {
-                    status: 204,
-                    headers: Vec::new(),
-                    body: String::new(),
-                };
+                return Scripted { status: 204, headers: Vec::new(), body: String::new() };
             }
             let Some(body) = body_of(req) else {
                 return message(400, "body is missing");
@@ -540,10 +461,7 @@ fn gitlab(req: &Recorded, addr: SocketAddr, c: &Config, s: &mut State) -> Script
 
 /// An environment lookup backed by a fixed list of variables.
 pub fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-    let map: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     move |k: &str| map.get(k).cloned()
 }
 
