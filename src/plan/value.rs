@@ -77,38 +77,71 @@ pub fn any_true(mirror: &Value) -> bool {
 /// When `before` is `null` (a create), top-level attributes are compared
 /// against nothing, so each set attribute is one path.
 ///
+/// A subtree marked sensitive on either side is one path: the walk never
+/// descends into it, so no map key inside a secret becomes a path.
+///
 /// Works on the raw JSON: identical subtrees are skipped without parsing.
-pub fn changed_paths(before: Option<&RawValue>, after: Option<&RawValue>, after_unknown: &Value) -> Vec<Path> {
+pub fn changed_paths(
+    before: Option<&RawValue>,
+    after: Option<&RawValue>,
+    after_unknown: &Value,
+    sensitive: [&Value; 2],
+) -> Vec<Path> {
     let empty: &RawValue = serde_json::from_str("{}").expect("`{}` is JSON");
     let (bk, ak) = (raw_nav::kind(before), raw_nav::kind(after));
     let before = if bk == Kind::Null && ak == Kind::Object { Some(empty) } else { before };
     let after =
         if ak == Kind::Null && bk == Kind::Object && after_unknown != &Value::Bool(true) { Some(empty) } else { after };
     let mut out = Vec::new();
-    walk(before, after, Some(after_unknown), &mut Path::root(), &mut out);
+    let mirrors =
+        Mirrors { unknown: Some(after_unknown), before_sensitive: Some(sensitive[0]), after_sensitive: Some(sensitive[1]) };
+    walk(before, after, mirrors, &mut Path::root(), &mut out);
     out
 }
 
-fn walk(b: Option<&RawValue>, a: Option<&RawValue>, u: Option<&Value>, path: &mut Path, out: &mut Vec<Path>) {
-    if u == Some(&Value::Bool(true)) {
+/// The mirrors at one point of the walk.
+#[derive(Clone, Copy)]
+struct Mirrors<'m> {
+    unknown: Option<&'m Value>,
+    before_sensitive: Option<&'m Value>,
+    after_sensitive: Option<&'m Value>,
+}
+
+impl<'m> Mirrors<'m> {
+    fn step(&self, f: impl Fn(&'m Value) -> Option<&'m Value>) -> Mirrors<'m> {
+        Mirrors {
+            unknown: self.unknown.and_then(&f),
+            before_sensitive: self.before_sensitive.and_then(&f),
+            after_sensitive: self.after_sensitive.and_then(&f),
+        }
+    }
+}
+
+fn walk(b: Option<&RawValue>, a: Option<&RawValue>, m: Mirrors<'_>, path: &mut Path, out: &mut Vec<Path>) {
+    let yes = Some(&Value::Bool(true));
+    if m.unknown == yes {
         out.push(path.clone());
         return;
     }
-    let unknown_below = u.is_some_and(any_true);
+    let unknown_below = m.unknown.is_some_and(any_true);
     let (bt, at) = (b.map(RawValue::get), a.map(RawValue::get));
     if bt == at && !unknown_below {
+        return;
+    }
+    if m.before_sensitive == yes || m.after_sensitive == yes {
+        out.push(path.clone());
         return;
     }
     match (raw_nav::kind(b), raw_nav::kind(a)) {
         (Kind::Object, Kind::Object) => {
             let (bo, ao) = (raw_nav::members(b.expect("object")), raw_nav::members(a.expect("object")));
             let mut keys: BTreeSet<&str> = bo.0.iter().chain(&ao.0).map(|(k, _)| k.as_ref()).collect();
-            if let Some(Value::Object(uo)) = u {
+            if let Some(Value::Object(uo)) = m.unknown {
                 keys.extend(uo.keys().map(String::as_str));
             }
             for k in keys {
                 path.0.push(Step::Key(k.to_owned()));
-                walk(bo.get(k), ao.get(k), u.and_then(|u| u.get(k)), path, out);
+                walk(bo.get(k), ao.get(k), m.step(|v| v.get(k)), path, out);
                 path.0.pop();
             }
         }
@@ -116,7 +149,7 @@ fn walk(b: Option<&RawValue>, a: Option<&RawValue>, u: Option<&Value>, path: &mu
             let (ba, aa) = (raw_nav::elements(b.expect("array")), raw_nav::elements(a.expect("array")));
             for i in 0..ba.0.len().max(aa.0.len()) {
                 path.0.push(Step::Index(i));
-                walk(ba.0.get(i).copied(), aa.0.get(i).copied(), u.and_then(|u| u.get(i)), path, out);
+                walk(ba.0.get(i).copied(), aa.0.get(i).copied(), m.step(|v| v.get(i)), path, out);
                 path.0.pop();
             }
         }
@@ -212,7 +245,16 @@ mod tests {
         let (b, a) = (serde_json::to_string(&b).unwrap(), serde_json::to_string_pretty(&a).unwrap());
         let (b, a): (&RawValue, &RawValue) = (serde_json::from_str(&b).unwrap(), serde_json::from_str(&a).unwrap());
         let b = if b.get() == "null" { None } else { Some(b) };
-        changed_paths(b, Some(a), &u).iter().map(ToString::to_string).collect()
+        changed_paths(b, Some(a), &u, [&Value::Null, &Value::Null]).iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn never_descends_into_a_sensitive_subtree() {
+        let b: &RawValue = serde_json::from_str(r#"{"input":{"tok-SECRET-1":"a"},"n":1}"#).unwrap();
+        let a: &RawValue = serde_json::from_str(r#"{"input":{"tok-SECRET-2":"b"},"n":1}"#).unwrap();
+        let mirror = json!({"input": true});
+        let p = changed_paths(Some(b), Some(a), &json!({}), [&mirror, &mirror]);
+        assert_eq!(p, [Path::root().child_key("input")]);
     }
 
     #[test]

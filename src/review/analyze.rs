@@ -132,17 +132,17 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
     let mut attributes = Vec::new();
     if needs_values {
         let unknown = value::parse(c.values.after_unknown);
-        let paths = value::changed_paths(c.values.before, c.values.after, &unknown);
+        let before_s = value::parse(c.values.before_sensitive);
+        let after_s = value::parse(c.values.after_sensitive);
+        let paths = value::changed_paths(c.values.before, c.values.after, &unknown, [&before_s, &after_s]);
         if needs_paths {
-            changed_paths = paths.iter().map(ToString::to_string).collect();
+            changed_paths = paths.iter().map(|p| redactor.mask(&p.to_string()).into_owned()).collect();
             shape = paths.iter().filter(|p| !policy.ignores(p)).map(Path::shape).collect();
             shape.sort();
             shape.dedup();
             kept_paths = paths.clone();
         }
         if diffs {
-            let before_s = value::parse(c.values.before_sensitive);
-            let after_s = value::parse(c.values.after_sensitive);
             for p in paths.iter().take(MAX_ATTRIBUTES) {
                 let b = value::get_raw(c.values.before, p).map(|r| raw_nav::to_value(Some(r)));
                 let a = value::get_raw(c.values.after, p).map(|r| raw_nav::to_value(Some(r)));
@@ -152,7 +152,7 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
                     Mark::None => Value::Null,
                 };
                 attributes.push(AttrDiff {
-                    path: p.to_string(),
+                    path: redactor.mask(&p.to_string()).into_owned(),
                     before: show(b.as_ref(), &sub_mirror(&before_s, p), &Value::Null, redactor),
                     after: show(a.as_ref(), &sub_mirror(&after_s, p), &unk, redactor),
                     forces_replacement: c.replace_paths.iter().any(|r| p.starts_with(r) || r.starts_with(p)),
