@@ -93,8 +93,11 @@ pub fn changed_paths(
     let after =
         if ak == Kind::Null && bk == Kind::Object && after_unknown != &Value::Bool(true) { Some(empty) } else { after };
     let mut out = Vec::new();
-    let mirrors =
-        Mirrors { unknown: Some(after_unknown), before_sensitive: Some(sensitive[0]), after_sensitive: Some(sensitive[1]) };
+    let mirrors = Mirrors {
+        unknown: Some(after_unknown),
+        before_sensitive: Some(sensitive[0]),
+        after_sensitive: Some(sensitive[1]),
+    };
     walk(before, after, mirrors, &mut Path::root(), &mut out);
     out
 }

@@ -622,14 +622,15 @@ fn staging_text(c: &Change, m: &StagingMatch) -> String {
         MatchStatus::Escalated => "more destructive than staging",
         MatchStatus::Absent => "not in staging",
     };
-    let mut detail = match (&m.action, &m.address) {
-        (Some(action), _) if action == "no-op" => "staging leaves it unchanged".to_owned(),
-        (Some(action), Some(address)) if address != &c.address => {
-            format!("staging will {} {}", md_text(action), md_code(address))
+    let mut detail = match (m.action, &m.description, &m.address) {
+        (Some(Action::NoOp), _, _) => "staging leaves it unchanged".to_owned(),
+        (Some(_), Some(what), Some(address)) if address != &c.address => {
+            format!("staging will {} {}", md_text(what), md_code(address))
         }
-        (Some(action), _) => format!("staging will {}", md_text(action)),
-        (None, Some(address)) => format!("staging has {}", md_code(address)),
-        (None, None) => "no counterpart in staging".to_owned(),
+        (Some(_), Some(what), _) => format!("staging will {}", md_text(what)),
+        (None, Some(siblings), None) => format!("no such instance; staging changes its {}", md_text(siblings)),
+        (_, _, Some(address)) => format!("staging has {}", md_code(address)),
+        _ => "no counterpart in staging".to_owned(),
     };
     detail.push_str(match m.via {
         Some(Via::Mapped) => ", mapped address",
@@ -1022,7 +1023,8 @@ mod tests {
             status: MatchStatus::Matched,
             address: Some("aws_db_instance.main".into()),
             via: Some(Via::Address),
-            action: Some("replace".into()),
+            action: Some(Action::ReplaceDestroyFirst),
+            description: Some("replace".into()),
             extra_paths: Vec::new(),
         });
         let mut web = change("aws_instance.web", Action::Update);
@@ -1036,7 +1038,8 @@ mod tests {
             status: MatchStatus::Absent,
             address: Some("aws_instance.web".into()),
             via: Some(Via::Address),
-            action: Some("no-op".into()),
+            action: Some(Action::NoOp),
+            description: Some("no-op".into()),
             extra_paths: Vec::new(),
         });
         let mut block = finding("stateful-destroy", Level::Block, "aws_db_instance.main");
@@ -1236,7 +1239,8 @@ mod tests {
                 status: MatchStatus::Diverged,
                 address: Some(evil.clone()),
                 via: Some(Via::Mapped),
-                action: Some(evil.clone()),
+                action: Some(Action::Update),
+                description: Some(evil.clone()),
                 extra_paths: vec![evil.clone(), evil_lines.clone()],
             });
             if i == 3 {

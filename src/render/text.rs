@@ -247,16 +247,14 @@ fn change_block(p: &Painter, review: &Review, c: &Change, w: &mut dyn Write) -> 
             MatchStatus::Escalated => p.paint("escalated", Style::new().red()),
             MatchStatus::Absent => p.paint("not in staging", Style::new().yellow()),
         };
-        let at = match (m.status, &m.address, &m.action) {
-            (MatchStatus::Absent, _, Some(act)) if act == "no-op" => ": staging's plan leaves it unchanged".to_owned(),
-            (MatchStatus::Absent, _, Some(act)) => {
-                format!(": no such instance in staging, which changes its {act}")
+        let at = match (m.status, m.action, &m.address, &m.description) {
+            (MatchStatus::Absent, Some(Action::NoOp), _, _) => ": staging's plan leaves it unchanged".to_owned(),
+            (MatchStatus::Absent, _, _, Some(siblings)) => {
+                format!(": no such instance in staging, which changes its {siblings}")
             }
-            (MatchStatus::Absent, _, None) => ": staging's plan has no such resource".to_owned(),
-            (_, Some(a), Some(act)) if a != &c.address => {
-                format!(": staging will {act} {}", terminal(a))
-            }
-            (_, _, Some(act)) => format!(": staging will {act}"),
+            (MatchStatus::Absent, _, _, None) => ": staging's plan has no such resource".to_owned(),
+            (_, _, Some(a), Some(what)) if a != &c.address => format!(": staging will {what} {}", terminal(a)),
+            (_, _, _, Some(what)) => format!(": staging will {what}"),
             _ => String::new(),
         };
         writeln!(w, "      staging: {status}{at}")?;

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::checks::Builder;
 use super::{Change, Env, MatchStatus, StagingMatch, Via, rank};
+use crate::plan::Action;
 use crate::plan::{Plan, strip_instance_key};
 use crate::policy::Policy;
 
@@ -71,7 +72,8 @@ pub(super) fn match_changes(
                     status,
                     address: Some(staging[j].address.clone()),
                     via: Some(via),
-                    action: Some(staging[j].describe()),
+                    action: Some(staging[j].action),
+                    description: Some(staging[j].describe()),
                     extra_paths: extra,
                 }
             }
@@ -79,14 +81,15 @@ pub(super) fn match_changes(
                 status: MatchStatus::Absent,
                 address: Some(target.to_owned()),
                 via: Some(via),
-                action: Some("no-op".into()),
+                action: Some(Action::NoOp),
+                description: Some("no-op".into()),
                 extra_paths: Vec::new(),
             },
             None => sibling_match(p, staging, by_resource.get(strip_instance_key(target))),
         };
         let message = match m.status {
             MatchStatus::Matched => None,
-            MatchStatus::Absent if m.action.as_deref() == Some("no-op") => Some((
+            MatchStatus::Absent if m.action == Some(Action::NoOp) => Some((
                 "not-in-staging",
                 format!("prod will {}; staging's plan leaves this resource unchanged", p.describe()),
             )),
@@ -96,11 +99,15 @@ pub(super) fn match_changes(
             )),
             MatchStatus::Escalated => Some((
                 "escalated",
-                format!("prod will {} where staging will only {}", p.describe(), m.action.as_deref().unwrap_or("?")),
+                format!(
+                    "prod will {} where staging will only {}",
+                    p.describe(),
+                    m.description.as_deref().unwrap_or("?")
+                ),
             )),
             MatchStatus::Diverged if m.extra_paths.is_empty() => Some((
                 "diverged",
-                format!("prod will {} where staging will {}", p.describe(), m.action.as_deref().unwrap_or("?")),
+                format!("prod will {} where staging will {}", p.describe(), m.description.as_deref().unwrap_or("?")),
             )),
             MatchStatus::Diverged => Some((
                 "diverged",
@@ -138,8 +145,14 @@ pub(super) fn match_changes(
 /// whose change has the same shape; with the same action but more attribute
 /// paths it has diverged; otherwise staging showed nothing like it.
 fn sibling_match(p: &Change, staging: &[Change], siblings: Option<&Vec<usize>>) -> StagingMatch {
-    let absent =
-        StagingMatch { status: MatchStatus::Absent, address: None, via: None, action: None, extra_paths: Vec::new() };
+    let absent = StagingMatch {
+        status: MatchStatus::Absent,
+        address: None,
+        via: None,
+        action: None,
+        description: None,
+        extra_paths: Vec::new(),
+    };
     let Some(siblings) = siblings.filter(|s| !s.is_empty()) else {
         return absent;
     };
@@ -163,9 +176,12 @@ fn sibling_match(p: &Change, staging: &[Change], siblings: Option<&Vec<usize>>) 
             status,
             address: Some(staging[j].address.clone()),
             via: Some(Via::Sibling),
-            action: Some(staging[j].describe()),
+            action: Some(staging[j].action),
+            description: Some(staging[j].describe()),
             extra_paths: extra,
         },
-        None => StagingMatch { action: Some(format!("{} other instance(s) differently", siblings.len())), ..absent },
+        None => {
+            StagingMatch { description: Some(format!("{} other instance(s) differently", siblings.len())), ..absent }
+        }
     }
 }

@@ -132,8 +132,11 @@ pub struct StagingMatch {
     /// The staging address matched, if any.
     pub address: Option<String>,
     pub via: Option<Via>,
-    /// Staging's action there (`no-op` when staging leaves it unchanged).
-    pub action: Option<String>,
+    /// Staging's action there, as an action name (`no-op` when staging has
+    /// the resource unchanged); `None` when no staging address was matched.
+    pub action: Option<Action>,
+    /// The same for people (`update + move`), or why nothing matched.
+    pub description: Option<String>,
     /// Attribute paths prod changes and staging does not (shape form).
     pub extra_paths: Vec<String>,
 }
