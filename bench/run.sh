@@ -26,18 +26,20 @@ done
 cargo build --release --quiet
 bin=target/release/plangate
 
-# measure LABEL CMD...: runs CMD once, prints "wall_seconds peak_rss_kb".
+# measure CMD...: runs CMD once, prints "wall_seconds peak_rss_kb".
 measure() {
-  local out
-  out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
-  echo "$out"
+  local t
+  t=$(mktemp)
+  /usr/bin/time -f '%e %M' -o "$t" "$@" >/dev/null 2>&1 || true
+  tail -1 "$t"
+  rm -f "$t"
 }
 
 printf '%-8s %-22s %9s %10s %9s %10s %9s\n' size run wall_s peak_MB MB/s rss/input vs_jq
 for n in "${sizes[@]}"; do
   s="$dir/staging-$n.json" p="$dir/prod-$n.json"
-  [ -f "$s" ] || python3 "$genplan" --resources "$n" --env staging --seed 42 -o "$s" >/dev/null
-  [ -f "$p" ] || python3 "$genplan" --resources "$n" --env prod --seed 42 -o "$p" >/dev/null
+  [ -f "$s" ] || python3 "$genplan" --resources "$n" --env staging --seed 42 -o "$s" >/dev/null 2>&1
+  [ -f "$p" ] || python3 "$genplan" --resources "$n" --env prod --seed 42 -o "$p" >/dev/null 2>&1
   bytes=$(( $(stat -c %s "$s") + $(stat -c %s "$p") ))
   mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
   # Warm the page cache so every run reads from memory.

@@ -139,13 +139,12 @@ fn item_span(item: &Item) -> Option<Range<usize>> {
     }
 }
 
-struct FileCtx<'t> {
+struct FileCtx {
     name: String,
     line_starts: Vec<usize>,
-    _text: &'t str,
 }
 
-impl FileCtx<'_> {
+impl FileCtx {
     fn pos(&self, offset: usize) -> (usize, usize) {
         let line = self.line_starts.partition_point(|&s| s <= offset);
         let col = offset - self.line_starts[line - 1] + 1;
@@ -158,7 +157,7 @@ impl FileCtx<'_> {
 }
 
 impl Loader {
-    fn problem(&mut self, ctx: &FileCtx<'_>, span: &Option<Range<usize>>, message: String) {
+    fn problem(&mut self, ctx: &FileCtx, span: &Option<Range<usize>>, message: String) {
         let (line, column) = span.as_ref().map_or((0, 0), |s| ctx.pos(s.start));
         self.problems.push(Problem { file: ctx.name.clone(), line, column, message });
     }
@@ -166,7 +165,7 @@ impl Loader {
     fn file(&mut self, name: &str, text: &str) {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        let ctx = FileCtx { name: name.to_owned(), line_starts, _text: text };
+        let ctx = FileCtx { name: name.to_owned(), line_starts };
         self.policy.files.push(name.to_owned());
         let doc = match ImDocument::parse(text) {
             Ok(doc) => doc,
@@ -201,11 +200,11 @@ impl Loader {
 
     fn each_entry(
         &mut self,
-        ctx: &FileCtx<'_>,
+        ctx: &FileCtx,
         key: &str,
         n: Node<'_>,
         span: &Option<Range<usize>>,
-        f: fn(&mut Self, &FileCtx<'_>, &Fields<'_>, &Option<Range<usize>>),
+        f: fn(&mut Self, &FileCtx, &Fields<'_>, &Option<Range<usize>>),
     ) {
         let Node::Array(items) = n else {
             self.problem(ctx, span, format!("`{key}` must be an array of tables: write `[[{key}]]`"));
@@ -223,7 +222,7 @@ impl Loader {
         }
     }
 
-    fn stateful(&mut self, ctx: &FileCtx<'_>, f: &Fields<'_>, span: &Option<Range<usize>>) {
+    fn stateful(&mut self, ctx: &FileCtx, f: &Fields<'_>, span: &Option<Range<usize>>) {
         let type_ = f.opt_str(self, ctx, "type").and_then(|(s, sp)| self.type_glob(ctx, &s, &sp));
         let address = f.opt_str(self, ctx, "address").and_then(|(s, sp)| self.address_glob(ctx, &s, &sp));
         let reason = f.req_text(self, ctx, span, "reason", "stateful");
@@ -236,7 +235,7 @@ impl Loader {
         }
     }
 
-    fn disruptive(&mut self, ctx: &FileCtx<'_>, f: &Fields<'_>, span: &Option<Range<usize>>) {
+    fn disruptive(&mut self, ctx: &FileCtx, f: &Fields<'_>, span: &Option<Range<usize>>) {
         let type_ = match f.opt_str(self, ctx, "type") {
             Some((s, sp)) => self.type_glob(ctx, &s, &sp),
             None => {
@@ -255,7 +254,7 @@ impl Loader {
         }
     }
 
-    fn rule(&mut self, ctx: &FileCtx<'_>, f: &Fields<'_>, span: &Option<Range<usize>>) {
+    fn rule(&mut self, ctx: &FileCtx, f: &Fields<'_>, span: &Option<Range<usize>>) {
         let id = match f.opt_str(self, ctx, "id") {
             Some((id, sp)) => {
                 if rules::builtin(&id).is_some() {
@@ -337,7 +336,7 @@ impl Loader {
         }
     }
 
-    fn exception(&mut self, ctx: &FileCtx<'_>, f: &Fields<'_>, span: &Option<Range<usize>>) {
+    fn exception(&mut self, ctx: &FileCtx, f: &Fields<'_>, span: &Option<Range<usize>>) {
         let rule = match f.opt_str(self, ctx, "rule") {
             Some((id, sp)) => {
                 self.refs.push(IdRef {
@@ -376,7 +375,7 @@ impl Loader {
         }
     }
 
-    fn levels(&mut self, ctx: &FileCtx<'_>, n: Node<'_>, span: &Option<Range<usize>>) {
+    fn levels(&mut self, ctx: &FileCtx, n: Node<'_>, span: &Option<Range<usize>>) {
         let Node::Table(t) = n else {
             self.problem(ctx, span, "`levels` must be a table: `[levels]`".into());
             return;
@@ -407,7 +406,7 @@ impl Loader {
         }
     }
 
-    fn compare(&mut self, ctx: &FileCtx<'_>, n: Node<'_>, span: &Option<Range<usize>>) {
+    fn compare(&mut self, ctx: &FileCtx, n: Node<'_>, span: &Option<Range<usize>>) {
         let Node::Table(t) = n else {
             self.problem(ctx, span, "`compare` must be a table: `[compare]`".into());
             return;
@@ -448,7 +447,7 @@ impl Loader {
         f.unknown_keys(self, ctx, "compare");
     }
 
-    fn paths(&mut self, ctx: &FileCtx<'_>, f: &Fields<'_>, key: &str) -> Option<Vec<PathPattern>> {
+    fn paths(&mut self, ctx: &FileCtx, f: &Fields<'_>, key: &str) -> Option<Vec<PathPattern>> {
         let list = f.str_list(self, ctx, key)?;
         let mut out = Vec::new();
         let mut ok = true;
@@ -466,7 +465,7 @@ impl Loader {
 
     fn level_field(
         &mut self,
-        ctx: &FileCtx<'_>,
+        ctx: &FileCtx,
         f: &Fields<'_>,
         span: &Option<Range<usize>>,
         key: &str,
@@ -486,11 +485,11 @@ impl Loader {
         }
     }
 
-    fn type_glob(&mut self, ctx: &FileCtx<'_>, s: &str, sp: &Option<Range<usize>>) -> Option<TypeGlob> {
+    fn type_glob(&mut self, ctx: &FileCtx, s: &str, sp: &Option<Range<usize>>) -> Option<TypeGlob> {
         TypeGlob::new(s).map_err(|e| self.problem(ctx, sp, e)).ok()
     }
 
-    fn address_glob(&mut self, ctx: &FileCtx<'_>, s: &str, sp: &Option<Range<usize>>) -> Option<AddressGlob> {
+    fn address_glob(&mut self, ctx: &FileCtx, s: &str, sp: &Option<Range<usize>>) -> Option<AddressGlob> {
         AddressGlob::new(s).map_err(|e| self.problem(ctx, sp, e)).ok()
     }
 
@@ -568,7 +567,7 @@ impl<'d> Fields<'d> {
         item.as_value().map(|v| (v, span))
     }
 
-    fn opt_str(&self, l: &mut Loader, ctx: &FileCtx<'_>, key: &str) -> Option<(String, Option<Range<usize>>)> {
+    fn opt_str(&self, l: &mut Loader, ctx: &FileCtx, key: &str) -> Option<(String, Option<Range<usize>>)> {
         let (item, span) = self.get_item(key)?;
         match item.as_str() {
             Some(s) => Some((s.to_owned(), span)),
@@ -582,7 +581,7 @@ impl<'d> Fields<'d> {
     fn req_text(
         &self,
         l: &mut Loader,
-        ctx: &FileCtx<'_>,
+        ctx: &FileCtx,
         span: &Option<Range<usize>>,
         key: &str,
         what: &str,
@@ -601,7 +600,7 @@ impl<'d> Fields<'d> {
         }
     }
 
-    fn str_list(&self, l: &mut Loader, ctx: &FileCtx<'_>, key: &str) -> Option<Vec<(String, Option<Range<usize>>)>> {
+    fn str_list(&self, l: &mut Loader, ctx: &FileCtx, key: &str) -> Option<Vec<(String, Option<Range<usize>>)>> {
         let (item, span) = self.get_item(key)?;
         let Some(arr) = item.as_array() else {
             l.problem(ctx, &span, format!("`{key}` must be an array of strings"));
@@ -617,7 +616,7 @@ impl<'d> Fields<'d> {
         Some(out)
     }
 
-    fn unknown_keys(&self, l: &mut Loader, ctx: &FileCtx<'_>, what: &str) {
+    fn unknown_keys(&self, l: &mut Loader, ctx: &FileCtx, what: &str) {
         let allowed: &[&str] = match what {
             "stateful" => &["type", "address", "reason"],
             "disruptive" => &["type", "address", "paths", "reason"],

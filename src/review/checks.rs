@@ -129,8 +129,7 @@ impl<'p> Builder<'p> {
     }
 
     /// The single-plan findings of every change of one environment.
-    pub fn change_findings(&mut self, changes: &mut [Change], plan: &Plan<'_>, env: Env) {
-        let _ = plan;
+    pub fn change_findings(&mut self, changes: &[Change], env: Env) {
         for (i, c) in changes.iter().enumerate() {
             if c.mode == "data" {
                 continue;
@@ -202,8 +201,7 @@ impl<'p> Builder<'p> {
     }
 
     /// Custom rules scoped to staging, on staging's changes.
-    pub fn staging_rule_findings(&mut self, changes: &mut [Change], plan: &Plan<'_>) {
-        let _ = plan;
+    pub fn staging_rule_findings(&mut self, changes: &[Change]) {
         for (i, c) in changes.iter().enumerate() {
             self.rules_for(Env::Staging, c, i);
         }

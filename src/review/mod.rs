@@ -298,9 +298,9 @@ pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
     let redactor = redact::Redactor::from_plans(&[plan]);
     let analysed = analyze::analyze_plan(plan, policy, &redactor, opts.attribute_diffs);
     let mut b = checks::Builder::new(policy, true);
-    let mut changes = analysed.changes;
+    let changes = analysed.changes;
     b.plan_status(plan, Some(opts.env));
-    b.change_findings(&mut changes, plan, opts.env);
+    b.change_findings(&changes, opts.env);
     let drift = analyze::relevant_drift(plan, policy, &redactor, opts.attribute_diffs);
     b.drift_findings(&drift);
     let outputs = analysed.outputs;
@@ -325,8 +325,8 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
     }
     b.plan_status(prod, Some(Env::Prod));
     b.plan_status(staging, Some(Env::Staging));
-    b.change_findings(&mut changes, prod, Env::Prod);
-    b.staging_rule_findings(&mut staging_changes, staging);
+    b.change_findings(&changes, Env::Prod);
+    b.staging_rule_findings(&staging_changes);
     matching::match_changes(&mut b, &mut changes, &staging_changes, staging, policy);
     b.parity(staging, prod, &changes);
     for c in &mut staging_changes {
