@@ -46,19 +46,10 @@ fn golden_path(case: &str, format: &str) -> PathBuf {
 /// the golden file (or writes it, with `UPDATE_GOLDEN=1`).
 fn golden(case: &str, format: &str, args: &[&str], exit: i32) {
     let (fmt_args, _) = format_args(format);
-    let out = plangate()
-        .args(args)
-        .args(fmt_args)
-        .args(["--today", TODAY])
-        .output()
-        .unwrap();
+    let out = plangate().args(args).args(fmt_args).args(["--today", TODAY]).output().unwrap();
     let stdout = String::from_utf8(out.stdout).expect("the report is UTF-8");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(exit),
-        "{case} ({format}): exit status; stderr: {stderr}"
-    );
+    assert_eq!(out.status.code(), Some(exit), "{case} ({format}): exit status; stderr: {stderr}");
     assert!(stderr.is_empty(), "{case} ({format}): stderr: {stderr}");
 
     let path = golden_path(case, format);
@@ -68,10 +59,7 @@ fn golden(case: &str, format: &str, args: &[&str], exit: i32) {
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {}: {e}; run `UPDATE_GOLDEN=1 cargo test --test golden` to create it",
-            path.display()
-        )
+        panic!("cannot read {}: {e}; run `UPDATE_GOLDEN=1 cargo test --test golden` to create it", path.display())
     });
     pretty_assertions::assert_eq!(
         expected,
@@ -86,12 +74,7 @@ fn golden(case: &str, format: &str, args: &[&str], exit: i32) {
 fn review(case: &str, pair: &str, format: &str, exit: i32) {
     let staging = format!("testdata/pairs/{pair}/staging.json");
     let prod = format!("testdata/pairs/{pair}/prod.json");
-    golden(
-        case,
-        format,
-        &["review", "--staging", &staging, "--prod", &prod],
-        exit,
-    );
+    golden(case, format, &["review", "--staging", &staging, "--prod", &prod], exit);
 }
 
 /// `check` of `testdata/plans/<plan>.json` in `format`.
@@ -141,19 +124,13 @@ golden_cases! {
 
 #[test]
 fn every_golden_file_belongs_to_a_case() {
-    let expected: Vec<PathBuf> = CASES
-        .iter()
-        .flat_map(|(case, formats)| formats.iter().map(|f| golden_path(case, f)))
-        .collect();
+    let expected: Vec<PathBuf> =
+        CASES.iter().flat_map(|(case, formats)| formats.iter().map(|f| golden_path(case, f))).collect();
     let Ok(dir) = std::fs::read_dir(GOLDEN_DIR) else {
         return;
     };
     for entry in dir.flatten() {
         let path = entry.path();
-        assert!(
-            expected.contains(&path),
-            "{} belongs to no case in tests/golden.rs: delete it",
-            path.display()
-        );
+        assert!(expected.contains(&path), "{} belongs to no case in tests/golden.rs: delete it", path.display());
     }
 }

@@ -18,13 +18,25 @@ use super::{Plan, ResourceChange, Values};
 
 const DOMAIN: &[u8] = b"plangate-fingerprint-v1\0";
 
-pub(super) fn digest(plan: &Plan<'_>) -> String {
+/// The digest of a plan, and the deepest nesting of any value it hashed
+/// (found in the same pass, so that the loader can refuse values too deep
+/// to be read back without a second scan).
+pub(super) struct Fingerprint {
+    pub digest: String,
+    pub max_depth: usize,
+}
+
+pub(super) fn digest(plan: &Plan<'_>) -> Fingerprint {
     let mut h = Sha256::new();
+    let mut depth = 0;
     h.update(DOMAIN);
     for (section, list) in [("changes", &plan.changes), ("deferred", &plan.deferred)] {
         field(&mut h, section.as_bytes());
         let mut order: Vec<&ResourceChange<'_>> = list.iter().collect();
-        order.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+        // Terraform already writes them sorted; only sort when it did not.
+        if !order.is_sorted_by(|a, b| by_address(a, b).is_le()) {
+            order.sort_by(|a, b| by_address(a, b));
+        }
         for c in order {
             field(&mut h, c.address.as_bytes());
             field(&mut h, c.previous_address.as_deref().unwrap_or("").as_bytes());
@@ -35,14 +47,14 @@ pub(super) fn digest(plan: &Plan<'_>) -> String {
             field(&mut h, if c.importing { b"import" } else { b"" });
             let paths: Vec<String> = c.replace_paths.iter().map(ToString::to_string).collect();
             field(&mut h, paths.join("\n").as_bytes());
-            values(&mut h, &c.values);
+            depth = depth.max(values(&mut h, &c.values));
         }
     }
     field(&mut h, b"outputs");
     for o in &plan.outputs {
         field(&mut h, o.name.as_bytes());
         field(&mut h, o.action.name().as_bytes());
-        values(&mut h, &o.values);
+        depth = depth.max(values(&mut h, &o.values));
     }
     field(&mut h, b"status");
     for flag in [plan.status.errored, plan.status.complete, plan.status.applyable] {
@@ -61,7 +73,11 @@ pub(super) fn digest(plan: &Plan<'_>) -> String {
     for b in bytes {
         out.push_str(&format!("{b:02x}"));
     }
-    out
+    Fingerprint { digest: out, max_depth: depth }
+}
+
+fn by_address(a: &ResourceChange<'_>, b: &ResourceChange<'_>) -> std::cmp::Ordering {
+    (a.address.as_ref(), a.deposed.as_deref()).cmp(&(b.address.as_ref(), b.deposed.as_deref()))
 }
 
 /// A length-prefixed field, so that concatenations cannot collide.
@@ -70,31 +86,54 @@ fn field(h: &mut Sha256, bytes: &[u8]) {
     h.update(bytes);
 }
 
-fn values(h: &mut Sha256, v: &Values<'_>) {
+/// Hashes a change's values; returns their deepest nesting.
+fn values(h: &mut Sha256, v: &Values<'_>) -> usize {
+    let mut depth = 0;
     for raw in [v.before, v.after, v.after_unknown, v.before_sensitive, v.after_sensitive] {
         match raw {
             None => field(h, b"~"),
-            Some(raw) => minified(h, raw.get().as_bytes()),
+            Some(raw) => {
+                depth = depth.max(scan(raw.get().as_bytes(), |run| h.update(run)));
+                h.update([0u8]);
+            }
         }
     }
+    depth
 }
 
-/// Hashes JSON text without the whitespace outside strings, then a NUL
-/// (which valid JSON text cannot contain) as terminator. Strings are found
-/// with `memchr` and hashed whole, so compact input is hashed in a few long
-/// runs.
-fn minified(h: &mut Sha256, json: &[u8]) {
+/// The deepest nesting of arrays and objects in JSON text.
+pub(super) fn max_depth(json: &[u8]) -> usize {
+    scan(json, |_| {})
+}
+
+/// Feeds JSON text without the whitespace outside strings to `sink`, and
+/// returns the deepest nesting of arrays and objects. The caller hashes a
+/// NUL (which valid JSON text cannot contain) as terminator. Strings are
+/// found with `memchr` and passed whole, so compact input goes out in a few
+/// long runs.
+fn scan(json: &[u8], mut sink: impl FnMut(&[u8])) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
     let mut pos = 0;
     while pos < json.len() {
         // Outside a string: up to the next quote.
         let quote = memchr::memchr(b'"', &json[pos..]).map_or(json.len(), |i| pos + i);
         let outside = &json[pos..quote];
+        for b in outside {
+            match b {
+                b'{' | b'[' => {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+                b'}' | b']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
         if outside.iter().any(u8::is_ascii_whitespace) {
             for run in outside.split(u8::is_ascii_whitespace) {
-                h.update(run);
+                sink(run);
             }
         } else {
-            h.update(outside);
+            sink(outside);
         }
         if quote == json.len() {
             break;
@@ -115,10 +154,10 @@ fn minified(h: &mut Sha256, json: &[u8]) {
             }
         }
         let end = end.min(json.len());
-        h.update(&json[quote..end]);
+        sink(&json[quote..end]);
         pos = end;
     }
-    h.update([0u8]);
+    max
 }
 
 #[cfg(test)]
@@ -127,8 +166,14 @@ mod tests {
 
     fn hash(json: &str) -> Vec<u8> {
         let mut h = Sha256::new();
-        minified(&mut h, json.as_bytes());
+        scan(json.as_bytes(), |run| h.update(run));
         h.finalize().to_vec()
+    }
+
+    #[test]
+    fn depth_counts_only_structure_outside_strings() {
+        assert_eq!(max_depth(br#"{"a":[1,{"b":"[[[["}]}"#), 3);
+        assert_eq!(max_depth(b"1"), 0);
     }
 
     #[test]

@@ -93,6 +93,9 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// The deepest nesting of arrays and objects accepted inside a value.
+const MAX_VALUE_DEPTH: usize = 100;
+
 const SHOW_JSON: &str = "produce the plan JSON with `terraform show -json PLANFILE > plan.json` (or `tofu show -json`)";
 
 /// Parses and normalizes a plan. The returned plan borrows from `source`.
@@ -283,7 +286,7 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
         .unwrap_or_default();
     let mut outputs = Vec::new();
     for (out_name, change) in raw.output_changes.into_iter().flatten() {
-        let action = actions(name, &format!("output `{}`", escape_for_message(&out_name)), &change.actions)?;
+        let action = actions(name, || format!("output `{}`", escape_for_message(&out_name)), &change.actions)?;
         let marked = |v: Option<&serde_json::value::RawValue>| v.is_some_and(|v| v.get() != "false");
         let sensitive =
             marked(change.before_sensitive) || marked(change.after_sensitive) || sensitive_outputs.contains(&out_name);
@@ -320,7 +323,27 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
         digest: String::new(),
     };
     plan.opentofu = plan.changes.iter().any(|c| c.provider_is_tofu);
-    plan.digest = super::fingerprint::digest(&plan);
+    let fingerprint = super::fingerprint::digest(&plan);
+    plan.digest = fingerprint.digest;
+    let drift_depth = plan
+        .drift
+        .iter()
+        .flat_map(|d| [d.values.before, d.values.after, d.values.before_sensitive, d.values.after_sensitive])
+        .flatten()
+        .map(|raw| super::fingerprint::max_depth(raw.get().as_bytes()))
+        .max()
+        .unwrap_or(0);
+    if fingerprint.max_depth.max(drift_depth) > MAX_VALUE_DEPTH {
+        // serde_json cannot read such a value back (its recursion limit), so
+        // neither its sensitivity marks nor its contents could be trusted.
+        return Err(LoadError::new(
+            name,
+            format!(
+                "a value is nested more than {MAX_VALUE_DEPTH} levels deep; no real plan does this, and \
+                 plangate refuses it rather than guess which parts are sensitive"
+            ),
+        ));
+    }
     Ok(plan)
 }
 
@@ -334,8 +357,11 @@ fn values<'a>(c: &RawChange<'a>) -> Values<'a> {
     }
 }
 
-fn actions<S: AsRef<str>>(file: &str, what: &str, list: &[S]) -> Result<Action, LoadError> {
+/// Parses an `actions` list; `what` names the entry, and is only built for
+/// the error message.
+fn actions<S: AsRef<str>>(file: &str, what: impl FnOnce() -> String, list: &[S]) -> Result<Action, LoadError> {
     Action::from_actions(list).ok_or_else(|| {
+        let what = what();
         let shown: Vec<String> = list.iter().map(|s| format!("\"{}\"", escape_for_message(s.as_ref()))).collect();
         LoadError::new(
             file,
@@ -358,8 +384,7 @@ fn resource_change<'a>(
         Some(a) => a,
         None => Cow::Owned(address_from_parts(file, section, &rc)?),
     };
-    let what = format!("`{section}` entry `{}`", escape_for_message(&address));
-    let action = actions(file, &what, &rc.change.actions)?;
+    let action = actions(file, || format!("`{section}` entry `{}`", escape_for_message(&address)), &rc.change.actions)?;
     let mode = match rc.mode.as_deref() {
         Some("data") => Mode::Data,
         _ if address.starts_with("data.") || address.contains(".data.") && rc.mode.is_none() => Mode::Data,

@@ -463,13 +463,7 @@ impl Loader {
         ok.then_some(out)
     }
 
-    fn level_field(
-        &mut self,
-        ctx: &FileCtx,
-        f: &Fields<'_>,
-        span: &Option<Range<usize>>,
-        key: &str,
-    ) -> Option<Level> {
+    fn level_field(&mut self, ctx: &FileCtx, f: &Fields<'_>, span: &Option<Range<usize>>, key: &str) -> Option<Level> {
         match f.opt_str(self, ctx, key) {
             Some((s, sp)) => match s.parse() {
                 Ok(l) => Some(l),

@@ -31,9 +31,8 @@
 
 use std::io::Write;
 
-use similar::{ChangeTag, TextDiff};
-
 use super::escape::{md_code, md_code_line, md_fence, md_text};
+use super::{SUMMARY_COLUMNS, column_count, line_diff, summary_columns};
 use crate::plan::Action;
 use crate::review::{AttrDiff, Change, Finding, MatchStatus, PlanInfo, Review, Shown, StagingMatch, Verdict, Via};
 use crate::rules::Level;
@@ -43,10 +42,6 @@ pub const DEFAULT_COMMENT_ID: &str = "plangate";
 /// GitHub's limit on a comment body, in characters.
 pub const DEFAULT_MAX_CHARS: usize = 65_536;
 
-/// Unchanged lines kept around each change in a line diff.
-const LINE_DIFF_CONTEXT: usize = 3;
-/// A line diff of one attribute is cut after this many lines.
-const MAX_LINE_DIFF: usize = 400;
 /// At most this many of prod's extra attribute paths are named per change.
 const MAX_EXTRA_PATHS: usize = 10;
 /// When a change has no display diffs, at most this many changed paths are listed.
@@ -439,31 +434,12 @@ fn head(review: &Review) -> String {
     format!("### {verdict}\n\n{compared}\n\n")
 }
 
-/// The summary columns and the `PlanInfo::actions` names each counts.
-const COLUMNS: &[(&str, &[&str])] = &[
-    ("create", &["create"]),
-    ("update", &["update"]),
-    ("replace", &["replace", "replace-create-first", "replace-forget"]),
-    ("delete", &["delete"]),
-    ("forget", &["forget"]),
-    ("import", &["import"]),
-    ("move", &["move"]),
-    ("read", &["read"]),
-    ("deferred", &["deferred"]),
-];
-/// Columns shown only when a plan has such changes.
-const OPTIONAL_COLUMNS: &[&str] = &["deferred"];
-
-fn count_of(info: &PlanInfo, names: &[&str]) -> usize {
-    names.iter().map(|n| info.actions.get(*n).copied().unwrap_or(0)).sum()
-}
-
 /// Changes under action names no column knows (a newer analysis): counted, never hidden.
 fn other_count(info: &PlanInfo) -> usize {
     info.actions
         .iter()
         .filter(|(name, _)| {
-            name.as_str() != "no-op" && !COLUMNS.iter().any(|(_, names)| names.contains(&name.as_str()))
+            name.as_str() != "no-op" && !SUMMARY_COLUMNS.iter().any(|(_, names)| names.contains(&name.as_str()))
         })
         .map(|(_, n)| n)
         .sum()
@@ -479,10 +455,8 @@ fn summary_table(review: &Review) -> String {
         }
         None => plans.push(("plan", &review.prod)),
     }
-    let columns: Vec<&(&str, &[&str])> = COLUMNS
-        .iter()
-        .filter(|(name, names)| !OPTIONAL_COLUMNS.contains(name) || plans.iter().any(|(_, p)| count_of(p, names) > 0))
-        .collect();
+    let infos: Vec<&PlanInfo> = plans.iter().map(|(_, p)| *p).collect();
+    let columns = summary_columns(&infos);
     let other = plans.iter().any(|(_, p)| other_count(p) > 0);
 
     let mut s = String::from("| plan |");
@@ -500,7 +474,7 @@ fn summary_table(review: &Review) -> String {
     for (label, info) in &plans {
         s.push_str(&format!("| {label} |"));
         for (_, names) in &columns {
-            s.push_str(&format!(" {} |", count_of(info, names)));
+            s.push_str(&format!(" {} |", column_count(info, names)));
         }
         if other {
             s.push_str(&format!(" {} |", other_count(info)));
@@ -649,38 +623,13 @@ fn staging_text(c: &Change, m: &StagingMatch) -> String {
     s
 }
 
-/// What happens to the object, as in Terraform's "will be ..." lines.
-fn verb(c: &Change) -> String {
-    let base = match c.action {
-        Action::NoOp if c.importing => "imported",
-        Action::NoOp if c.moved => "moved",
-        Action::NoOp => "left unchanged",
-        Action::Read => "read during apply",
-        Action::Create => "created",
-        Action::Update => "updated in-place",
-        Action::Delete => "destroyed",
-        Action::ReplaceDestroyFirst => "replaced (destroy before create)",
-        Action::ReplaceCreateFirst => "replaced (create before destroy)",
-        Action::Forget => "forgotten (removed from state, not destroyed)",
-        Action::ReplaceForget => "replaced (old object forgotten, not destroyed)",
-    };
-    let mut s = base.to_owned();
-    if c.importing && c.action != Action::NoOp {
-        s.push_str(" and imported");
-    }
-    if c.moved && c.action != Action::NoOp {
-        s.push_str(" and moved");
-    }
-    s
-}
-
 /// The lines of a change's diff block, escaped for a fenced block.
 fn change_lines(c: &Change, context: Context) -> Vec<String> {
     let mut raw = Vec::new();
     let what = match context {
         Context::Drift if c.action == Action::Delete => "was deleted outside Terraform".to_owned(),
         Context::Drift => "has changed outside Terraform".to_owned(),
-        Context::Plan => format!("will be {}", verb(c)),
+        Context::Plan => format!("will be {}", c.will_be()),
     };
     let mut header = format!("# {} {what}", c.address);
     if let Some(reason) = &c.action_reason {
@@ -741,35 +690,8 @@ fn attr_lines(a: &AttrDiff, out: &mut Vec<String>) {
         (None, None) => format!("# {path}"),
         (None, Some(after)) => format!("+ {path} = {}{forces}", after.inline()),
         (Some(before), None) => format!("- {path} = {}{forces}", before.inline()),
-        (Some(before), Some(after)) => format!("! {path}: {} -> {}{forces}", before.inline(), after.inline()),
+        (Some(before), Some(after)) => format!("! {path} = {} -> {}{forces}", before.inline(), after.inline()),
     });
-}
-
-/// A line diff with a little context: `(sign, line)`, groups of changes
-/// separated by `…`, cut after [`MAX_LINE_DIFF`] lines.
-fn line_diff(before: &str, after: &str) -> Vec<(char, String)> {
-    let diff = TextDiff::from_lines(before, after);
-    let mut out = Vec::new();
-    for (n, group) in diff.grouped_ops(LINE_DIFF_CONTEXT).iter().enumerate() {
-        if n > 0 {
-            out.push((' ', "…".to_owned()));
-        }
-        for op in group {
-            for change in diff.iter_changes(op) {
-                if out.len() >= MAX_LINE_DIFF {
-                    out.push((' ', format!("… (diff cut at {MAX_LINE_DIFF} lines)")));
-                    return out;
-                }
-                let sign = match change.tag() {
-                    ChangeTag::Delete => '-',
-                    ChangeTag::Insert => '+',
-                    ChangeTag::Equal => ' ',
-                };
-                out.push((sign, change.value().trim_end_matches(['\n', '\r']).to_owned()));
-            }
-        }
-    }
-    out
 }
 
 /// A fenced `diff` block around already-escaped lines, its fence longer than
@@ -1157,7 +1079,7 @@ mod tests {
         assert!(blocked < absent);
         assert!(out.contains(
             "```diff\n# aws_db_instance.main will be replaced (destroy before create) (why: \
-             replace_because_cannot_update)\n! engine: \"postgres\" -> \"aurora-postgresql\"  # forces replacement\n```"
+             replace_because_cannot_update)\n! engine = \"postgres\" -> \"aurora-postgresql\"  # forces replacement\n```"
         ));
         assert!(out.contains(
             "`aws_instance.web` · not in staging (staging leaves it unchanged) · findings: **warn** `not-in-staging`\n\n```diff"

@@ -7,13 +7,13 @@
 use std::io::Write;
 
 use owo_colors::{OwoColorize, Style};
-use similar::{ChangeTag, TextDiff};
 use tabled::builder::Builder;
 use tabled::settings::Style as TableStyle;
 
 use super::escape::terminal;
+use super::{column_count, line_diff, summary_columns};
 use crate::plan::Action;
-use crate::review::{AttrDiff, Change, Finding, MatchStatus, PlanInfo, Review, Shown, Verdict};
+use crate::review::{AttrDiff, Change, Finding, MatchStatus, PlanInfo, Review, Shown, Verdict, Via};
 use crate::rules::Level;
 
 /// Options of the text renderer.
@@ -39,23 +39,6 @@ impl Painter {
         };
         self.paint(name, style)
     }
-}
-
-/// The summary columns, in order, and the action names each counts.
-pub const ACTION_COLUMNS: &[(&str, &[&str])] = &[
-    ("create", &["create"]),
-    ("update", &["update"]),
-    ("replace", &["replace", "replace-create-first", "replace-forget"]),
-    ("delete", &["delete"]),
-    ("forget", &["forget"]),
-    ("import", &["import"]),
-    ("move", &["move"]),
-    ("read", &["read"]),
-];
-
-/// The number of changes of one summary column.
-pub fn column_count(info: &PlanInfo, names: &[&str]) -> usize {
-    names.iter().map(|n| info.actions.get(*n).copied().unwrap_or(0)).sum()
 }
 
 pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::io::Result<()> {
@@ -102,7 +85,7 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
         let title = if review.staging.is_some() { "Changes in prod" } else { "Changes" };
         writeln!(w, "\n{} ({})", p.paint(title, Style::new().bold()), order.len())?;
         for c in order {
-            change_block(&p, review, c, &mut w)?;
+            change_block(&p, review, c, Kind::Planned, &mut w)?;
         }
     }
     let context: Vec<&Change> = review
@@ -118,7 +101,7 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
             context.len()
         )?;
         for c in context {
-            change_block(&p, review, c, &mut w)?;
+            change_block(&p, review, c, Kind::Planned, &mut w)?;
         }
     }
     if !review.drift.is_empty() {
@@ -129,7 +112,7 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
             review.drift.len()
         )?;
         for c in &review.drift {
-            change_block(&p, review, c, &mut w)?;
+            change_block(&p, review, c, Kind::Drift, &mut w)?;
         }
     }
     let outputs: Vec<_> = review.outputs.iter().filter_map(|o| o.diff.as_ref().map(|d| (o, d))).collect();
@@ -157,12 +140,15 @@ fn severity(review: &Review, c: &Change) -> (u8, u8, std::cmp::Reverse<String>) 
 
 fn summary_table(review: &Review, w: &mut dyn Write) -> std::io::Result<()> {
     let mut b = Builder::default();
+    let mut infos = vec![&review.prod];
+    infos.extend(&review.staging);
+    let columns = summary_columns(&infos);
     let mut header = vec!["plan".to_owned()];
-    header.extend(ACTION_COLUMNS.iter().map(|(n, _)| (*n).to_owned()));
+    header.extend(columns.iter().map(|(n, _)| (*n).to_owned()));
     b.push_record(header);
     let mut row = |name: &str, info: &PlanInfo| {
         let mut r = vec![name.to_owned()];
-        r.extend(ACTION_COLUMNS.iter().map(|(_, names)| column_count(info, names).to_string()));
+        r.extend(columns.iter().map(|(_, names)| column_count(info, names).to_string()));
         b.push_record(r);
     };
     row(if review.staging.is_some() { "prod" } else { "plan" }, &review.prod);
@@ -214,9 +200,21 @@ fn action_style(a: Action) -> Style {
     }
 }
 
-fn change_block(p: &Painter, review: &Review, c: &Change, w: &mut dyn Write) -> std::io::Result<()> {
+/// Whether a change is planned, or drift found by the refresh.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Planned,
+    Drift,
+}
+
+fn change_block(p: &Painter, review: &Review, c: &Change, kind: Kind, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w)?;
-    let header = format!("  {} {} will {}", c.action.symbol(), terminal(&c.address), c.describe());
+    let what = match kind {
+        Kind::Drift if c.action == Action::Delete => "was deleted outside Terraform".to_owned(),
+        Kind::Drift => "has changed outside Terraform".to_owned(),
+        Kind::Planned => format!("will be {}", c.will_be()),
+    };
+    let header = format!("  {} {} {what}", c.action.symbol(), terminal(&c.address));
     writeln!(w, "{}", p.paint(&header, action_style(c.action).bold()))?;
     if let Some(d) = &c.deposed {
         writeln!(w, "      deposed object: {}", terminal(d))?;
@@ -237,7 +235,9 @@ fn change_block(p: &Painter, review: &Review, c: &Change, w: &mut dyn Write) -> 
     if !why.is_empty() {
         writeln!(w, "      why: {}", why.join("; "))?;
     }
-    if let Some(s) = &c.stateful {
+    // A stateful-destroy finding already says why; otherwise say it here.
+    let stateful_finding = c.findings.iter().any(|&i| review.findings[i].id == "stateful-destroy");
+    if let (Some(s), false) = (&c.stateful, stateful_finding) {
         writeln!(w, "      stateful: {}", terminal(s))?;
     }
     if let Some(m) = &c.staging {
@@ -257,7 +257,13 @@ fn change_block(p: &Painter, review: &Review, c: &Change, w: &mut dyn Write) -> 
             (_, _, _, Some(what)) => format!(": staging will {what}"),
             _ => String::new(),
         };
-        writeln!(w, "      staging: {status}{at}")?;
+        let via = match m.via {
+            Some(Via::Mapped) => " (mapped address)",
+            Some(Via::PreviousAddress) => " (by previous address)",
+            Some(Via::Sibling) => " (another instance)",
+            _ => "",
+        };
+        writeln!(w, "      staging: {status}{at}{via}")?;
     }
     for &i in &c.findings {
         let f = &review.findings[i];
@@ -279,8 +285,12 @@ fn attr_lines(p: &Painter, action: Action, a: &AttrDiff, indent: &str, w: &mut d
         writeln!(w, "{indent}{} {path}:{forces}", p.paint("~", Style::new().yellow()))?;
         let before = multi.0.map_or_else(|| a.before.as_ref().map(Shown::inline).unwrap_or_default(), str::to_owned);
         let after = multi.1.map_or_else(|| a.after.as_ref().map(Shown::inline).unwrap_or_default(), str::to_owned);
-        for line in line_diff(&before, &after) {
-            let (sign, text, style) = line;
+        for (sign, text) in line_diff(&before, &after) {
+            let style = match sign {
+                '-' => Style::new().red(),
+                '+' => Style::new().green(),
+                _ => Style::new(),
+            };
             let text = format!("{indent}    {sign} {}", terminal(&text));
             writeln!(w, "{}", p.paint(&text, style))?;
         }
@@ -296,31 +306,11 @@ fn attr_lines(p: &Painter, action: Action, a: &AttrDiff, indent: &str, w: &mut d
         }
         (Some(before), None) => format!("{indent}- {path} = {}", terminal(&before.inline())),
         (Some(before), Some(after)) => format!(
-            "{indent}{} {path}: {} -> {}",
+            "{indent}{} {path} = {} -> {}",
             p.paint("~", Style::new().yellow()),
             terminal(&before.inline()),
             terminal(&after.inline())
         ),
     };
     writeln!(w, "{line}{forces}")
-}
-
-/// A line diff of two texts: `(sign, line, style)`, unchanged lines kept for
-/// context. At most 400 lines.
-pub fn line_diff(before: &str, after: &str) -> Vec<(char, String, Style)> {
-    let diff = TextDiff::from_lines(before, after);
-    let mut out = Vec::new();
-    for change in diff.iter_all_changes() {
-        let (sign, style) = match change.tag() {
-            ChangeTag::Delete => ('-', Style::new().red()),
-            ChangeTag::Insert => ('+', Style::new().green()),
-            ChangeTag::Equal => (' ', Style::new()),
-        };
-        out.push((sign, change.value().trim_end_matches(['\n', '\r']).to_owned(), style));
-        if out.len() >= 400 {
-            out.push((' ', "… (diff cut at 400 lines)".to_owned(), Style::new()));
-            break;
-        }
-    }
-    out
 }

@@ -151,10 +151,20 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
                     Mark::Partial(m) => m.clone(),
                     Mark::None => Value::Null,
                 };
+                let before = show(b.as_ref(), &sub_mirror(&before_s, p), &Value::Null, redactor);
+                let mut after = show(a.as_ref(), &sub_mirror(&after_s, p), &unk, redactor);
+                // The value changed, but only in parts that are masked: say
+                // so, or the line would read like a no-op.
+                if let (Some(b), Some(a)) = (&before, &after)
+                    && b == a
+                    && !matches!(a, Shown::Sensitive | Shown::Unknown)
+                {
+                    after = Some(Shown::Value(format!("{} (changed in a masked part)", a.inline())));
+                }
                 attributes.push(AttrDiff {
                     path: redactor.mask(&p.to_string()).into_owned(),
-                    before: show(b.as_ref(), &sub_mirror(&before_s, p), &Value::Null, redactor),
-                    after: show(a.as_ref(), &sub_mirror(&after_s, p), &unk, redactor),
+                    before,
+                    after,
                     forces_replacement: c.replace_paths.iter().any(|r| p.starts_with(r) || r.starts_with(p)),
                 });
             }

@@ -13,18 +13,20 @@ use crate::plan::Action;
 use crate::plan::{Plan, strip_instance_key};
 use crate::policy::Policy;
 
-/// The result of comparing one prod change with one staging change.
+/// The result of comparing one prod change with one staging change, and the
+/// attribute paths (shape form) prod touches that staging's change does not.
 fn compare(p: &Change, s: &Change) -> (MatchStatus, Vec<String>) {
-    let (rp, rs) = (rank(p.action, p.importing, p.moved), rank(s.action, s.importing, s.moved));
-    if rp > rs {
-        return (MatchStatus::Escalated, Vec::new());
-    }
-    if (p.action, p.importing, p.moved) != (s.action, s.importing, s.moved) {
-        return (MatchStatus::Diverged, Vec::new());
-    }
     let staging: HashSet<&str> = s.shape.iter().map(String::as_str).collect();
     let extra: Vec<String> = p.shape.iter().filter(|x| !staging.contains(x.as_str())).cloned().collect();
-    if extra.is_empty() { (MatchStatus::Matched, extra) } else { (MatchStatus::Diverged, extra) }
+    let (rp, rs) = (rank(p.action, p.importing, p.moved), rank(s.action, s.importing, s.moved));
+    let status = if rp > rs {
+        MatchStatus::Escalated
+    } else if (p.action, p.importing, p.moved) != (s.action, s.importing, s.moved) || !extra.is_empty() {
+        MatchStatus::Diverged
+    } else {
+        MatchStatus::Matched
+    };
+    (status, extra)
 }
 
 pub(super) fn match_changes(
@@ -105,7 +107,7 @@ pub(super) fn match_changes(
                     m.description.as_deref().unwrap_or("?")
                 ),
             )),
-            MatchStatus::Diverged if m.extra_paths.is_empty() => Some((
+            MatchStatus::Diverged if m.extra_paths.is_empty() || m.action != Some(p.action) => Some((
                 "diverged",
                 format!("prod will {} where staging will {}", p.describe(), m.description.as_deref().unwrap_or("?")),
             )),

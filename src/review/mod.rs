@@ -180,6 +180,31 @@ pub struct Change {
 }
 
 impl Change {
+    /// What happens to the object, as in Terraform's "will be ..." lines.
+    pub fn will_be(&self) -> String {
+        let base = match self.action {
+            Action::NoOp if self.importing => "imported",
+            Action::NoOp if self.moved => "moved",
+            Action::NoOp => "left unchanged",
+            Action::Read => "read during apply",
+            Action::Create => "created",
+            Action::Update => "updated in-place",
+            Action::Delete => "destroyed",
+            Action::ReplaceDestroyFirst => "replaced (destroy before create)",
+            Action::ReplaceCreateFirst => "replaced (create before destroy)",
+            Action::Forget => "forgotten (removed from state, not destroyed)",
+            Action::ReplaceForget => "replaced (old object forgotten, not destroyed)",
+        };
+        let mut s = base.to_owned();
+        if self.importing && self.action != Action::NoOp {
+            s.push_str(" and imported");
+        }
+        if self.moved && self.action != Action::NoOp {
+            s.push_str(" and moved");
+        }
+        s
+    }
+
     /// The action as a reviewer reads it ("replace (destroy before create)").
     pub fn describe(&self) -> String {
         let base = match self.action {
