@@ -62,6 +62,7 @@ fn bad_inputs_exit_2_with_a_message_naming_the_file() {
         ("text-plan.txt", "human-readable plan"),
         ("not-a-plan.json", "none of a plan's keys"),
         ("array.json", "not an object"),
+        ("json-string.json", "not an object"),
         ("hcp-redacted.json", "redacted plan"),
         ("future-format.json", "`2.0` is not supported"),
         ("unknown-action.json", "unknown actions `[\"obliterate\"]`"),

@@ -145,8 +145,14 @@ fn sniff(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
         ]
         .iter()
         .any(|m| text.contains(m));
-        let what =
-            if looks_like_text_plan { "this is a human-readable plan, not plan JSON" } else { "this is not JSON" };
+        let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
+        let what = if looks_like_text_plan {
+            "this is a human-readable plan, not plan JSON"
+        } else if is_json {
+            "the JSON document is not an object, so it is not a plan"
+        } else {
+            "this is not JSON"
+        };
         return Err(LoadError::new(name, format!("{what}; {SHOW_JSON}")));
     }
     Ok(())
