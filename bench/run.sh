@@ -35,7 +35,7 @@ measure() {
   rm -f "$t"
 }
 
-printf '%-8s %-22s %9s %10s %9s %10s %9s\n' size run wall_s peak_MB MB/s rss/input vs_jq
+printf '%-8s %-26s %9s %10s %9s %10s %9s\n' size run wall_s peak_MB MB/s rss/input vs_jq
 for n in "${sizes[@]}"; do
   s="$dir/staging-$n.json" p="$dir/prod-$n.json"
   [ -f "$s" ] || python3 "$genplan" --resources "$n" --env staging --seed 42 -o "$s" >/dev/null 2>&1
@@ -50,7 +50,7 @@ for n in "${sizes[@]}"; do
     local label=$1 wall=$2 rss=$3
     awk -v n="$n" -v l="$label" -v w="$wall" -v r="$rss" -v b="$bytes" -v j="$jq_wall" 'BEGIN {
       if (w < 0.005) w = 0.005
-      printf "%-8s %-22s %9.2f %10.1f %9.0f %10.2f %9.3f\n", n, l, w, r / 1024, b / 1e6 / w, r * 1024 / b, w / j }'
+      printf "%-8s %-26s %9.2f %10.1f %9.0f %10.2f %9.3f\n", n, l, w, r / 1024, b / 1e6 / w, r * 1024 / b, w / j }'
   }
   report "jq -c . (both files)" "$jq_wall" "$jq_rss"
   for fmt in json text markdown; do
