@@ -68,14 +68,29 @@ pub(super) struct AnalysedPlan {
     pub outputs: Vec<OutputLine>,
 }
 
-pub(super) fn analyze_plan(plan: &Plan<'_>, policy: &Policy, redactor: &Redactor, diffs: bool) -> AnalysedPlan {
-    let changes = plan
-        .changes
-        .iter()
-        .chain(&plan.deferred)
-        .filter(|c| c.is_change())
-        .map(|c| analyze_change(c, policy, redactor, diffs))
-        .collect();
+/// Which changes get display diffs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Diffs {
+    None,
+    /// Only destroying and forgetting changes (staging's context).
+    Destructive,
+    All,
+}
+
+impl Diffs {
+    fn wanted(self, c: &ResourceChange<'_>) -> bool {
+        match self {
+            Diffs::None => false,
+            Diffs::Destructive => c.action.destroys() || matches!(c.action, Action::Forget | Action::ReplaceForget),
+            Diffs::All => true,
+        }
+    }
+}
+
+pub(super) fn analyze_plan(plan: &Plan<'_>, policy: &Policy, redactor: &Redactor, diffs: Diffs) -> AnalysedPlan {
+    let todo: Vec<&ResourceChange<'_>> = plan.changes.iter().chain(&plan.deferred).filter(|c| c.is_change()).collect();
+    let changes = par_map(&todo, |c| analyze_change(c, policy, redactor, diffs.wanted(c)));
+    let diffs = diffs == Diffs::All;
     let outputs = plan
         .outputs
         .iter()
@@ -118,6 +133,22 @@ pub(super) fn relevant_drift(plan: &Plan<'_>, policy: &Policy, redactor: &Redact
         })
         .map(|d| analyze_change(d, policy, redactor, diffs))
         .collect()
+}
+
+/// `f` over `items` on every core, results in order. Changes are
+/// independent, and their values are parsed here, so this is where a large
+/// plan's time goes.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || items.len() < 256 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("analysis thread panicked")).collect()
+    })
 }
 
 fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, diffs: bool) -> Change {

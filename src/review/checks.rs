@@ -261,7 +261,7 @@ impl<'p> Builder<'p> {
     }
 
     /// One `drift` finding per relevant drifted object.
-    pub fn drift_findings(&mut self, drift: &[Change]) {
+    pub fn drift_findings(&mut self, drift: &[Change], env: Env) {
         let (level, override_origin) = self.policy.level_of("drift", Level::Info);
         for (i, d) in drift.iter().enumerate() {
             let what = match d.action {
@@ -272,7 +272,7 @@ impl<'p> Builder<'p> {
             let finding = Finding {
                 id: "drift".into(),
                 level,
-                env: Some(Env::Prod),
+                env: Some(env),
                 address: Some(d.address.clone()),
                 message: what,
                 origin: override_origin.cloned(),

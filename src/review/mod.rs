@@ -321,13 +321,14 @@ fn plan_info(plan: &Plan<'_>) -> PlanInfo {
 /// `plangate check`: one plan, destructive actions and policy.
 pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
     let redactor = redact::Redactor::from_plans(&[plan]);
-    let analysed = analyze::analyze_plan(plan, policy, &redactor, opts.attribute_diffs);
+    let diffs = if opts.attribute_diffs { analyze::Diffs::All } else { analyze::Diffs::None };
+    let analysed = analyze::analyze_plan(plan, policy, &redactor, diffs);
     let mut b = checks::Builder::new(policy, true);
     let changes = analysed.changes;
     b.plan_status(plan, Some(opts.env));
     b.change_findings(&changes, opts.env);
     let drift = analyze::relevant_drift(plan, policy, &redactor, opts.attribute_diffs);
-    b.drift_findings(&drift);
+    b.drift_findings(&drift, opts.env);
     let outputs = analysed.outputs;
     finish(b, "check", plan_info(plan), None, changes, Vec::new(), drift, outputs, opts)
 }
@@ -336,11 +337,15 @@ pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
 pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
     let redactor = redact::Redactor::from_plans(&[staging, prod]);
     let diffs = opts.attribute_diffs;
-    let (s, p) = std::thread::scope(|scope| {
-        let s = scope.spawn(|| analyze::analyze_plan(staging, policy, &redactor, diffs));
-        let p = analyze::analyze_plan(prod, policy, &redactor, diffs);
-        (s.join().expect("staging analysis thread panicked"), p)
-    });
+    // Each plan is analysed on every core in turn; staging only needs
+    // display diffs for the destructive changes shown as context.
+    let (all, context) = if diffs {
+        (analyze::Diffs::All, analyze::Diffs::Destructive)
+    } else {
+        (analyze::Diffs::None, analyze::Diffs::None)
+    };
+    let s = analyze::analyze_plan(staging, policy, &redactor, context);
+    let p = analyze::analyze_plan(prod, policy, &redactor, all);
     let mut b = checks::Builder::new(policy, false);
     let mut changes = p.changes;
     let mut staging_changes = s.changes;
@@ -360,7 +365,7 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
         c.staging = None;
     }
     let drift = analyze::relevant_drift(prod, policy, &redactor, diffs);
-    b.drift_findings(&drift);
+    b.drift_findings(&drift, Env::Prod);
     finish(b, "review", plan_info(prod), Some(plan_info(staging)), changes, staging_changes, drift, p.outputs, opts)
 }
 
