@@ -362,3 +362,32 @@ fn quick_start_example_blocks_and_masks_the_copied_password() {
     assert!(!text.contains("hunter2"), "{text}");
     assert!(text.contains("echo (sensitive) > /etc/db"), "{text}");
 }
+
+#[test]
+fn addresses_that_embed_the_environment_match_through_the_policy_map() {
+    let dir = "testdata/pairs-handmade/address-map";
+    let run = |policy: bool| {
+        let mut c = plangate();
+        c.args(["review", "--staging", &format!("{dir}/staging.json"), "--prod", &format!("{dir}/prod.json")])
+            .args(["--format", "json"]);
+        if policy {
+            c.args(["--policy", &format!("{dir}/policy.toml")]);
+        }
+        let out = c.output().unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let without = run(false);
+    assert!(has(&without, "not-in-staging", r#"module.env["prod"].aws_instance.app"#));
+    let with = run(true);
+    let app = change(&with, r#"module.env["prod"].aws_instance.app"#);
+    assert_eq!(app["staging"]["via"], "mapped");
+    assert_eq!(app["staging"]["address"], r#"module.env["staging"].aws_instance.app"#);
+    assert_eq!(app["staging"]["status"], "diverged", "prod also sets `public`");
+    assert_eq!(app["staging"]["extra_paths"][0], "public");
+    assert_eq!(change(&with, "aws_s3_bucket.logs_prod")["staging"]["status"], "matched");
+    assert!(
+        !findings(&with).iter().any(|(id, _)| id == "staging-only" || id == "not-in-staging"),
+        "{:?}",
+        findings(&with)
+    );
+}

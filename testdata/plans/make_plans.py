@@ -122,3 +122,26 @@ write("../pairs-handmade/drift/prod.json", plan(
     [app], resource_drift=[drift_sg, drift_tag, drift_gone],
     relevant_attributes=[{"resource": "aws_security_group.web", "attribute": ["ingress"]},
                          {"resource": "aws_sqs_queue.jobs", "attribute": ["name"]}]))
+
+
+# Addresses that embed the environment: matched through [[compare.map]].
+os.makedirs("../pairs-handmade/address-map", exist_ok=True)
+def env_pair(env, extra_attr=False):
+    after = {"size": 2, "name": f"app-{env}"}
+    if extra_attr:
+        after["public"] = True
+    return [
+        rc(f'module.env["{env}"].aws_instance.app', "aws_instance", ["update"], {"size": 1, "name": f"app-{env}"}, after),
+        rc(f"aws_s3_bucket.logs_{env}", "aws_s3_bucket", ["update"], {"acl": "private"}, {"acl": "log-delivery-write"}),
+    ]
+write("../pairs-handmade/address-map/staging.json", plan(env_pair("staging")))
+write("../pairs-handmade/address-map/prod.json", plan(env_pair("prod", extra_attr=True)))
+with open("../pairs-handmade/address-map/policy.toml", "w") as f:
+    f.write('''[[compare.map]]
+prod = 'module.env["prod"]'
+staging = 'module.env["staging"]'
+
+[[compare.map]]
+prod = "_prod"
+staging = "_staging"
+''')
