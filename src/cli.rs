@@ -102,18 +102,8 @@ pub struct CommentArgs {
     /// The digest of the approved staging plan.
     #[arg(long, value_name = "DIGEST")]
     pub approved: Option<String>,
-    /// A policy file or a directory of `*.toml` files (repeatable).
-    #[arg(long, value_name = "PATH")]
-    pub policy: Vec<PathBuf>,
-    /// Do not load the built-in policy pack.
-    #[arg(long)]
-    pub no_default_policy: bool,
-    /// The level that fails the gate (exit 1).
-    #[arg(long, value_enum, default_value_t = FailOn::Block)]
-    pub fail_on: FailOn,
-    /// Today's date for exception expiry (default: the system clock, UTC).
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub today: Option<String>,
+    #[command(flatten)]
+    pub gate: GateArgs,
     /// The id in the hidden marker `<!-- plangate:ID -->`: one comment per id.
     #[arg(long, value_name = "ID", default_value = "plangate")]
     pub comment_id: String,
@@ -163,14 +153,28 @@ pub enum EnvArg {
     Staging,
 }
 
+/// What every gating command takes: policy, failure threshold, date.
 #[derive(Args, Debug)]
-pub struct Common {
+pub struct GateArgs {
     /// A policy file or a directory of `*.toml` files (repeatable).
     #[arg(long, value_name = "PATH")]
     pub policy: Vec<PathBuf>,
     /// Do not load the built-in policy pack.
     #[arg(long)]
     pub no_default_policy: bool,
+    /// The level that fails the gate (exit 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Block)]
+    pub fail_on: FailOn,
+    /// Today's date for exception expiry (default: the system clock, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+}
+
+/// The options of the commands that write a report.
+#[derive(Args, Debug)]
+pub struct Common {
+    #[command(flatten)]
+    pub gate: GateArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -180,12 +184,6 @@ pub struct Common {
     /// Color in text output (`NO_COLOR` is honoured with `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// The level that fails the gate (exit 1).
-    #[arg(long, value_enum, default_value_t = FailOn::Block)]
-    pub fail_on: FailOn,
-    /// Today's date for exception expiry (default: the system clock, UTC).
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub today: Option<String>,
     /// Markdown: the id in the hidden marker `<!-- plangate:ID -->`.
     #[arg(long, value_name = "ID", default_value = "plangate")]
     pub comment_id: String,
@@ -273,19 +271,8 @@ fn run_comment(args: CommentArgs) -> Result<ExitCode> {
             (body, ExitCode::SUCCESS)
         }
         (None, Some(staging), Some(prod)) => {
-            let common = Common {
-                policy: args.policy.clone(),
-                no_default_policy: args.no_default_policy,
-                format: Format::Markdown,
-                output: None,
-                color: ColorChoice::Never,
-                fail_on: args.fail_on,
-                today: args.today.clone(),
-                comment_id: args.comment_id.clone(),
-                max_chars,
-            };
-            validate_common(&common)?;
-            let review = review_plans(staging, prod, args.approved.clone(), &common)?;
+            check_markdown_options(&args.comment_id, max_chars)?;
+            let review = review_plans(staging, prod, args.approved.clone(), &args.gate, true)?;
             let mut buf = Vec::new();
             render::markdown::render(
                 &review,
@@ -294,7 +281,7 @@ fn run_comment(args: CommentArgs) -> Result<ExitCode> {
             )
             .context("cannot render the comment")?;
             let body = String::from_utf8(buf).context("the rendered comment is not UTF-8")?;
-            (body, exit_code(review.verdict, args.fail_on))
+            (body, exit_code(review.verdict, args.gate.fail_on))
         }
         _ => bail!("give `--staging` and `--prod` to review and post, or `--body FILE`"),
     };
@@ -382,33 +369,40 @@ fn today(arg: Option<&str>) -> Result<Date> {
     }
 }
 
-fn validate_common(c: &Common) -> Result<()> {
-    if c.comment_id.is_empty()
-        || !c.comment_id.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-'))
+fn check_markdown_options(comment_id: &str, max_chars: usize) -> Result<()> {
+    if comment_id.is_empty()
+        || !comment_id.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-'))
     {
-        bail!("`--comment-id {}` must be letters, digits, `.`, `_` or `-`", plan::escape_for_message(&c.comment_id));
+        bail!("`--comment-id {}` must be letters, digits, `.`, `_` or `-`", plan::escape_for_message(comment_id));
     }
-    if c.max_chars < 1000 {
+    if max_chars < 1000 {
         bail!("`--max-chars` must be at least 1000");
     }
     Ok(())
 }
 
-fn options(c: &Common, env: Env, approved: Option<String>) -> Result<Options> {
-    Ok(Options { today: today(c.today.as_deref())?, approved, attribute_diffs: c.format != Format::Json, env })
+fn options(gate: &GateArgs, env: Env, approved: Option<String>, attribute_diffs: bool) -> Result<Options> {
+    Ok(Options { today: today(gate.today.as_deref())?, approved, attribute_diffs, env })
 }
 
 fn run_review(args: ReviewArgs) -> Result<ExitCode> {
-    validate_common(&args.common)?;
-    let review = review_plans(&args.staging, &args.prod, args.approved.clone(), &args.common)?;
-    emit(&review, &args.common)
+    let c = &args.common;
+    check_markdown_options(&c.comment_id, c.max_chars)?;
+    let review = review_plans(&args.staging, &args.prod, args.approved.clone(), &c.gate, c.format != Format::Json)?;
+    emit(&review, c)
 }
 
 /// Loads policy and both plans (in parallel) and reviews them.
-fn review_plans(staging: &str, prod: &str, approved: Option<String>, common: &Common) -> Result<Review> {
+fn review_plans(
+    staging: &str,
+    prod: &str,
+    approved: Option<String>,
+    gate: &GateArgs,
+    attribute_diffs: bool,
+) -> Result<Review> {
     check_one_stdin([staging, prod].into_iter())?;
-    let policy = load_policy(&common.policy, common.no_default_policy)?;
-    let opts = options(common, Env::Prod, approved)?;
+    let policy = load_policy(&gate.policy, gate.no_default_policy)?;
+    let opts = options(gate, Env::Prod, approved, attribute_diffs)?;
     // Each thread reads and parses one plan; the plans borrow the sources.
     let (staging_src, prod_src) = std::thread::scope(|s| {
         let st = s.spawn(|| Source::read(staging));
@@ -426,17 +420,18 @@ fn review_plans(staging: &str, prod: &str, approved: Option<String>, common: &Co
 }
 
 fn run_check(args: CheckArgs) -> Result<ExitCode> {
-    validate_common(&args.common)?;
-    let policy = load_policy(&args.common.policy, args.common.no_default_policy)?;
+    let c = &args.common;
+    check_markdown_options(&c.comment_id, c.max_chars)?;
+    let policy = load_policy(&c.gate.policy, c.gate.no_default_policy)?;
     let env = match args.env {
         EnvArg::Prod => Env::Prod,
         EnvArg::Staging => Env::Staging,
     };
-    let opts = options(&args.common, env, None)?;
+    let opts = options(&c.gate, env, None, c.format != Format::Json)?;
     let source = Source::read(&args.plan)?;
     let plan: Plan<'_> = plan::parse_plan(&source)?;
     let review = review::check(&plan, &policy, &opts);
-    emit(&review, &args.common)
+    emit(&review, c)
 }
 
 /// Writes the report and maps the verdict to the exit status.
@@ -469,7 +464,7 @@ fn emit(review: &Review, c: &Common) -> Result<ExitCode> {
             }
         }
     }
-    Ok(exit_code(review.verdict, c.fail_on))
+    Ok(exit_code(review.verdict, c.gate.fail_on))
 }
 
 /// 1 when the gate fails, else 0.

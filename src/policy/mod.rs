@@ -204,25 +204,23 @@ impl Policy {
 
     /// Maps a prod address to the staging address it corresponds to.
     pub fn map_to_staging(&self, prod_address: &str) -> Option<String> {
-        let mut out = prod_address.to_owned();
-        let mut changed = false;
-        for m in &self.address_maps {
-            if out.contains(&m.prod) {
-                out = out.replace(&m.prod, &m.staging);
-                changed = true;
-            }
-        }
-        changed.then_some(out)
+        self.rewrite(prod_address, |m| (&m.prod, &m.staging))
     }
 
     /// Maps a staging address to its prod counterpart (the reverse of
     /// [`Policy::map_to_staging`]).
     pub fn map_to_prod(&self, staging_address: &str) -> Option<String> {
-        let mut out = staging_address.to_owned();
+        self.rewrite(staging_address, |m| (&m.staging, &m.prod))
+    }
+
+    /// Applies every `[[compare.map]]` in order; `None` when none applied.
+    fn rewrite(&self, address: &str, from_to: impl Fn(&AddressMap) -> (&String, &String)) -> Option<String> {
+        let mut out = address.to_owned();
         let mut changed = false;
         for m in &self.address_maps {
-            if out.contains(&m.staging) {
-                out = out.replace(&m.staging, &m.prod);
+            let (from, to) = from_to(m);
+            if out.contains(from.as_str()) {
+                out = out.replace(from.as_str(), to);
                 changed = true;
             }
         }
