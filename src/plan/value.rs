@@ -27,11 +27,6 @@ pub fn child<'v>(v: &'v Value, step: &Step) -> Option<&'v Value> {
     }
 }
 
-/// The value at `path`, if present.
-pub fn get<'v>(v: &'v Value, path: &Path) -> Option<&'v Value> {
-    path.0.iter().try_fold(v, |v, s| child(v, s))
-}
-
 /// How a mirror marks the value at a path.
 #[derive(Debug, PartialEq)]
 pub enum Mark<'v> {

@@ -211,11 +211,6 @@ fn split_steps(text: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// Validates a glob without keeping it (for `policy validate` messages).
-pub fn check_glob(text: &str) -> Result<(), String> {
-    Glob::new(text).map(|_| ()).map_err(|e| e.kind().to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -275,13 +275,6 @@ pub struct Review {
     pub outputs: Vec<OutputLine>,
 }
 
-impl Review {
-    /// Findings that count, at `level` or above.
-    pub fn count_at_least(&self, level: Level) -> usize {
-        self.findings.iter().filter(|f| f.counts() && f.level >= level).count()
-    }
-}
-
 fn verdict_of(findings: &[Finding]) -> Verdict {
     match findings.iter().filter(|f| f.counts()).map(|f| f.level).max() {
         Some(Level::Block) => Verdict::Block,

@@ -61,10 +61,6 @@ impl Redactor {
         Redactor { exact, substrings }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.exact.is_empty()
-    }
-
     /// `s` with every secret replaced by `(sensitive)`.
     pub fn mask<'s>(&self, s: &'s str) -> Cow<'s, str> {
         if self.exact.contains(s) {
