@@ -120,7 +120,9 @@ Ignore paths that legitimately differ with `[compare] ignore_paths`.",
         id: "staging-only",
         level: Level::Info,
         summary: "a staging change that prod lacks",
-        explain: "Staging's approved plan changes a resource that prod's plan leaves alone or does not have.",
+        explain: "Staging's approved plan changes a resource that prod's plan leaves alone or does not have. \
+Quantity may differ between environments: an instance prod does not have (staging `web[\"us\"]`, prod only \
+`web[\"eu\"]`) is not reported when prod makes the same kind of change to other instances of the resource.",
     },
     RuleInfo {
         id: "drift",

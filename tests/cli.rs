@@ -391,3 +391,18 @@ fn addresses_that_embed_the_environment_match_through_the_policy_map() {
         findings(&with)
     );
 }
+
+#[test]
+fn for_each_keys_may_differ_per_environment() {
+    let out = plangate()
+        .args(["review", "--staging", "testdata/pairs-handmade/regional-keys/staging.json"])
+        .args(["--prod", "testdata/pairs-handmade/regional-keys/prod.json", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["verdict"], "pass", "{:?}", findings(&r));
+    assert!(r["findings"].as_array().unwrap().is_empty(), "no staging-only for the us key: {:?}", findings(&r));
+    let eu = &change(&r, r#"aws_instance.web["eu"]"#)["staging"];
+    assert_eq!((eu["status"].as_str(), eu["via"].as_str()), (Some("matched"), Some("sibling")));
+}

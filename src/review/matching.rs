@@ -122,14 +122,21 @@ pub(super) fn match_changes(
         }
     }
 
-    // Staging changes that no prod change answered.
+    // Staging changes that no prod change answered. Quantity may differ:
+    // an instance prod does not have is not reported when prod makes the
+    // same kind of change to other instances of the resource (staging
+    // `web["us"]`, prod `web["eu"]`).
     let prod_addresses: HashSet<&str> = prod.iter().map(|p| p.address.as_str()).collect();
+    let prod_resources: HashSet<(&str, Action)> =
+        prod.iter().map(|p| (strip_instance_key(&p.address), p.action)).collect();
     for (j, s) in staging.iter().enumerate() {
         if claimed[j] {
             continue;
         }
         let prod_addr = policy.map_to_prod(&s.address).unwrap_or_else(|| s.address.clone());
-        if prod_addresses.contains(prod_addr.as_str()) {
+        if prod_addresses.contains(prod_addr.as_str())
+            || prod_resources.contains(&(strip_instance_key(&prod_addr), s.action))
+        {
             continue;
         }
         b.builtin(

@@ -145,3 +145,13 @@ staging = 'module.env["staging"]'
 prod = "_prod"
 staging = "_staging"
 ''')
+
+
+# for_each keys that differ per environment: quantity and keys may differ,
+# the kind of change may not.
+os.makedirs("../pairs-handmade/regional-keys", exist_ok=True)
+def regional(keys):
+    return [rc(f'aws_instance.web["{k}"]', "aws_instance", ["update"], {"ami": "ami-1", "region": k},
+               {"ami": "ami-2", "region": k}) for k in keys]
+write("../pairs-handmade/regional-keys/staging.json", plan(regional(["us"])))
+write("../pairs-handmade/regional-keys/prod.json", plan(regional(["eu", "ap"])))
