@@ -10,7 +10,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::review::{Change, Finding, PlanInfo, Review, Verdict};
+use crate::review::{Change, Env, Finding, PlanInfo, Review, Verdict};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -19,6 +19,7 @@ struct Report<'r> {
     schema_version: u32,
     tool: Tool,
     command: &'static str,
+    checked_as: Option<Env>,
     verdict: Verdict,
     summary: Summary,
     plans: Plans<'r>,
@@ -84,6 +85,7 @@ pub fn render(review: &Review, out: &mut dyn Write) -> std::io::Result<()> {
         schema_version: SCHEMA_VERSION,
         tool: Tool { name: "plangate", version: env!("CARGO_PKG_VERSION") },
         command: review.command,
+        checked_as: review.checked_as,
         verdict: review.verdict,
         summary: Summary { findings: counts, waived: review.findings.iter().filter(|f| !f.counts()).count() },
         plans: Plans { prod: &review.prod, staging: review.staging.as_ref() },

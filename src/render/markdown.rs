@@ -801,6 +801,7 @@ mod tests {
         };
         Review {
             command: "review",
+            checked_as: None,
             verdict,
             prod: plan_info("prod.json", &[("create", 1), ("replace", 1), ("replace-create-first", 2)]),
             staging: Some(plan_info("staging.json", &[("update", 3), ("no-op", 7)])),

@@ -262,6 +262,8 @@ pub struct PlanInfo {
 pub struct Review {
     /// `check` (one plan) or `review` (staging and prod).
     pub command: &'static str,
+    /// `check`: the environment the plan was checked as.
+    pub checked_as: Option<Env>,
     pub verdict: Verdict,
     pub prod: PlanInfo,
     pub staging: Option<PlanInfo>,
@@ -377,6 +379,7 @@ fn finish(
     let findings = b.finish(opts.today, &mut changes, &mut staging_changes, &mut drift);
     Review {
         command,
+        checked_as: (command == "check").then_some(opts.env),
         verdict: verdict_of(&findings),
         prod,
         staging,
