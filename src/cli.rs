@@ -247,6 +247,38 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// The Markdown renderer never drops a blocked finding, so with thousands of
+/// them a comment can outgrow what the platform accepts at all. Rather than
+/// post nothing, cut the list at a line boundary before any folded section or
+/// code block (so the structure stays balanced) and say so; the exit status
+/// still fails the gate, and every finding is in `plangate review` output.
+fn fit_platform_limit(body: String, limit: usize, platform: crate::comment::Platform) -> String {
+    if body.chars().count() <= limit {
+        return body;
+    }
+    let lines: Vec<&str> = body.lines().collect();
+    let structured =
+        lines.iter().position(|l| l.starts_with("<details") || l.starts_with("```")).unwrap_or(lines.len());
+    let note_room = 400;
+    let mut kept = 0;
+    let mut size = 0;
+    for line in &lines[..structured] {
+        let n = line.chars().count() + 1;
+        if size + n > limit.saturating_sub(note_room) {
+            break;
+        }
+        size += n;
+        kept += 1;
+    }
+    let mut out = lines[..kept].join("\n");
+    out.push_str(&format!(
+        "\n\n_This comment is cut: {} more lines did not fit {platform}'s {limit}-character limit for a comment. \
+         Every blocked finding is in the output of `plangate review`; the gate still fails._\n",
+        lines.len() - kept
+    ));
+    out
+}
+
 fn run_comment(args: CommentArgs) -> Result<ExitCode> {
     use crate::comment::{self, Behaviour, CommentOptions, HttpSettings, Platform};
     let platform = match args.platform {
@@ -281,7 +313,7 @@ fn run_comment(args: CommentArgs) -> Result<ExitCode> {
             )
             .context("cannot render the comment")?;
             let body = String::from_utf8(buf).context("the rendered comment is not UTF-8")?;
-            (body, exit_code(review.verdict, args.gate.fail_on))
+            (fit_platform_limit(body, limit, platform), exit_code(review.verdict, args.gate.fail_on))
         }
         _ => bail!("give `--staging` and `--prod` to review and post, or `--body FILE`"),
     };
@@ -479,4 +511,26 @@ pub fn exit_code(verdict: Verdict, fail_on: FailOn) -> ExitCode {
         Verdict::Pass => None,
     };
     if worst.is_some_and(|l| l >= threshold) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::comment::Platform;
+
+    #[test]
+    fn a_comment_too_large_for_the_platform_is_cut_at_a_line_with_a_note() {
+        let mut body = String::from("<!-- plangate:prod -->\n### plangate: blocked\n\n");
+        for i in 0..5000 {
+            body.push_str(&format!("- **block** `stateful-destroy` prod `aws_s3_bucket.b{i}`: a bucket\n"));
+        }
+        body.push_str("<details><summary>Warnings</summary>\n\n- x\n\n</details>\n");
+        let cut = fit_platform_limit(body.clone(), 65_536, Platform::GitHub);
+        assert!(cut.chars().count() <= 65_536);
+        assert!(cut.starts_with("<!-- plangate:prod -->\n"));
+        assert!(cut.contains("This comment is cut") && !cut.contains("<details>"));
+        assert!(cut.lines().filter(|l| l.starts_with("- **block**")).all(|l| l.ends_with("a bucket")));
+        let small = "<!-- plangate:prod -->\nfine\n".to_owned();
+        assert_eq!(fit_platform_limit(small.clone(), 65_536, Platform::GitHub), small);
+    }
 }
