@@ -235,9 +235,11 @@ fn change_block(p: &Painter, review: &Review, c: &Change, kind: Kind, w: &mut dy
     if !why.is_empty() {
         writeln!(w, "      why: {}", why.join("; "))?;
     }
-    // A stateful-destroy finding already says why; otherwise say it here.
+    // Why the resource is stateful matters when something happens to the
+    // existing object; a stateful-destroy finding already says it.
     let stateful_finding = c.findings.iter().any(|&i| review.findings[i].id == "stateful-destroy");
-    if let (Some(s), false) = (&c.stateful, stateful_finding) {
+    let touches_existing = !matches!(c.action, Action::Create | Action::Read | Action::NoOp);
+    if let (Some(s), false, true) = (&c.stateful, stateful_finding, touches_existing) {
         writeln!(w, "      stateful: {}", terminal(s))?;
     }
     if let Some(m) = &c.staging {
