@@ -269,7 +269,6 @@ pub fn escape_for_message(s: &str) -> String {
 }
 
 fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
-    let opentofu = false;
     let mut changes = Vec::with_capacity(raw.resource_changes.as_ref().map_or(0, Vec::len));
     for rc in raw.resource_changes.into_iter().flatten() {
         changes.push(resource_change(name, "resource_changes", rc, None)?);
@@ -318,7 +317,7 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
         name: name.to_owned(),
         format_version: raw.format_version,
         terraform_version: raw.terraform_version,
-        opentofu,
+        opentofu: changes.iter().any(|c: &ResourceChange<'_>| c.provider_is_tofu),
         changes,
         drift,
         deferred,
@@ -328,7 +327,6 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
         relevant,
         digest: String::new(),
     };
-    plan.opentofu = plan.changes.iter().any(|c| c.provider_is_tofu);
     let fingerprint = super::fingerprint::digest(&plan);
     plan.digest = fingerprint.digest;
     let drift_depth = plan

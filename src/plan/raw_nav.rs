@@ -12,7 +12,6 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 /// What a raw JSON value is, from its first byte.
@@ -117,11 +116,6 @@ pub fn members(raw: &RawValue) -> Members<'_> {
 
 pub fn elements(raw: &RawValue) -> Elements<'_> {
     serde_json::from_str(raw.get()).unwrap_or(Elements(Vec::new()))
-}
-
-/// Parses a raw value fully (for leaves and small subtrees).
-pub fn to_value(raw: Option<&RawValue>) -> Value {
-    raw.and_then(|r| serde_json::from_str(r.get()).ok()).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ fn walk(b: Option<&RawValue>, a: Option<&RawValue>, m: Mirrors<'_>, path: &mut P
         }
         (Kind::Null, Kind::Null) => {}
         _ => {
-            if raw_nav::to_value(b) != raw_nav::to_value(a) {
+            if parse(b) != parse(a) {
                 out.push(path.clone());
             }
         }
@@ -173,11 +173,12 @@ pub fn get_raw<'a>(raw: Option<&'a RawValue>, path: &Path) -> Option<&'a RawValu
     Some(cur)
 }
 
-/// Like [`collect_marked`], navigating the raw value along the mirror so
-/// that only marked subtrees are parsed.
+/// Collects every scalar under a `true` of `mirror` in `value` (the secrets
+/// a sensitivity mirror marks), as display strings, navigating the raw value
+/// along the mirror so that only marked subtrees are parsed.
 pub fn collect_marked_raw(value: &RawValue, mirror: &Value, out: &mut Vec<String>) {
     match mirror {
-        Value::Bool(true) => collect_all(&raw_nav::to_value(Some(value)), out),
+        Value::Bool(true) => collect_all(&parse(Some(value)), out),
         Value::Object(m) if any_true(mirror) && raw_nav::kind(Some(value)) == Kind::Object => {
             let members = raw_nav::members(value);
             for (k, sub) in m {
@@ -191,29 +192,6 @@ pub fn collect_marked_raw(value: &RawValue, mirror: &Value, out: &mut Vec<String
             for (i, sub) in a.iter().enumerate() {
                 if let Some(v) = elements.0.get(i) {
                     collect_marked_raw(v, sub, out);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Collects every scalar under a `true` of `mirror` in `value` (the secrets a
-/// sensitivity mirror marks), as display strings.
-pub fn collect_marked(value: &Value, mirror: &Value, out: &mut Vec<String>) {
-    match mirror {
-        Value::Bool(true) => collect_all(value, out),
-        Value::Object(m) => {
-            for (k, sub) in m {
-                if let Some(v) = value.get(k.as_str()) {
-                    collect_marked(v, sub, out);
-                }
-            }
-        }
-        Value::Array(a) => {
-            for (i, sub) in a.iter().enumerate() {
-                if let Some(v) = value.get(i) {
-                    collect_marked(v, sub, out);
                 }
             }
         }
@@ -305,8 +283,10 @@ mod tests {
     fn collects_only_marked_scalars() {
         let v = json!({"input": {"password": "hunter2", "user": "bob"}, "n": [1, 42]});
         let m = json!({"input": {"password": true}, "n": [false, true]});
+        let raw = serde_json::to_string(&v).unwrap();
+        let raw: &RawValue = serde_json::from_str(&raw).unwrap();
         let mut out = Vec::new();
-        collect_marked(&v, &m, &mut out);
+        collect_marked_raw(raw, &m, &mut out);
         assert_eq!(out, ["hunter2", "42"]);
     }
 }

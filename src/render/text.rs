@@ -80,7 +80,7 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
     }
 
     let mut order: Vec<&Change> = review.changes.iter().collect();
-    order.sort_by_key(|c| std::cmp::Reverse(severity(review, c)));
+    order.sort_by_cached_key(|c| std::cmp::Reverse(severity(review, c)));
     if !order.is_empty() {
         let title = if review.staging.is_some() { "Changes in prod" } else { "Changes" };
         writeln!(w, "\n{} ({})", p.paint(title, Style::new().bold()), order.len())?;

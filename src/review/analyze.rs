@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use super::redact::{Redactor, SENSITIVE};
 use super::{Change, OutputLine, mode_name};
-use crate::plan::raw_nav;
 use crate::plan::value::{self, Mark, mark_at};
 use crate::plan::{Action, Path, Plan, ResourceChange};
 use crate::policy::Policy;
@@ -175,8 +174,8 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
         }
         if diffs {
             for p in paths.iter().take(MAX_ATTRIBUTES) {
-                let b = value::get_raw(c.values.before, p).map(|r| raw_nav::to_value(Some(r)));
-                let a = value::get_raw(c.values.after, p).map(|r| raw_nav::to_value(Some(r)));
+                let b = value::get_raw(c.values.before, p).map(|r| value::parse(Some(r)));
+                let a = value::get_raw(c.values.after, p).map(|r| value::parse(Some(r)));
                 let unk = match mark_at(&unknown, p) {
                     Mark::Whole => Value::Bool(true),
                     Mark::Partial(m) => m.clone(),

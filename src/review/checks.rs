@@ -81,7 +81,7 @@ impl<'p> Builder<'p> {
     }
 
     /// `plan-not-applicable` for an errored, incomplete or deferred plan.
-    pub fn plan_status(&mut self, plan: &Plan<'_>, env: Option<Env>) {
+    pub fn plan_status(&mut self, plan: &Plan<'_>, env: Env) {
         let mut why = Vec::new();
         if plan.status.errored == Some(true) {
             why.push("the plan errored (Terraform stopped planning; the change set is partial)".to_owned());
@@ -98,12 +98,12 @@ impl<'p> Builder<'p> {
         if why.is_empty() {
             return;
         }
-        let whose = env.map_or(String::new(), |e| format!("{} ", e.name()));
+        let whose = env.name();
         self.builtin(
             "plan-not-applicable",
-            env,
+            Some(env),
             None,
-            format!("{whose}plan cannot be approved: {}", why.join("; ")),
+            format!("{whose} plan cannot be approved: {}", why.join("; ")),
             None,
         );
     }

@@ -320,7 +320,7 @@ pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
     let analysed = analyze::analyze_plan(plan, policy, &redactor, diffs);
     let mut b = checks::Builder::new(policy, true);
     let changes = analysed.changes;
-    b.plan_status(plan, Some(opts.env));
+    b.plan_status(plan, opts.env);
     b.change_findings(&changes, opts.env);
     let drift = analyze::relevant_drift(plan, policy, &redactor, opts.attribute_diffs);
     b.drift_findings(&drift, opts.env);
@@ -343,22 +343,17 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
     let p = analyze::analyze_plan(prod, policy, &redactor, all);
     let mut b = checks::Builder::new(policy, false);
     let mut changes = p.changes;
-    let mut staging_changes = s.changes;
+    let staging_changes = s.changes;
 
     if let Some(approved) = &opts.approved {
         b.approval(staging, approved);
     }
-    b.plan_status(prod, Some(Env::Prod));
-    b.plan_status(staging, Some(Env::Staging));
+    b.plan_status(prod, Env::Prod);
+    b.plan_status(staging, Env::Staging);
     b.change_findings(&changes, Env::Prod);
     b.staging_rule_findings(&staging_changes);
     matching::match_changes(&mut b, &mut changes, &staging_changes, staging, policy);
     b.parity(staging, prod, &changes);
-    for c in &mut staging_changes {
-        // Staging changes are context; their own policy findings were added
-        // only for rules scoped to staging.
-        c.staging = None;
-    }
     let drift = analyze::relevant_drift(prod, policy, &redactor, diffs);
     b.drift_findings(&drift, Env::Prod);
     finish(b, "review", plan_info(prod), Some(plan_info(staging)), changes, staging_changes, drift, p.outputs, opts)

@@ -11,8 +11,8 @@ use std::collections::HashSet;
 
 use aho_corasick::AhoCorasick;
 
-use crate::plan::value::{self, collect_all, collect_marked, collect_marked_raw};
-use crate::plan::{Plan, ResourceChange};
+use crate::plan::value::{self, collect_all, collect_marked_raw};
+use crate::plan::{Plan, Values};
 
 /// Secrets this long or longer are masked wherever they occur inside a
 /// string; shorter ones only where a whole string equals them, since masking
@@ -77,8 +77,8 @@ fn mirror_marks(raw: Option<&serde_json::value::RawValue>) -> bool {
     raw.is_some_and(|r| r.get().contains("true"))
 }
 
-fn gather_change(c: &ResourceChange<'_>, out: &mut Vec<String>) {
-    let v = &c.values;
+/// The values a change's (or output's) sensitivity mirrors mark.
+fn gather_values(v: &Values<'_>, out: &mut Vec<String>) {
     for (value, mirror) in [(v.before, v.before_sensitive), (v.after, v.after_sensitive)] {
         if let (Some(value), true) = (value, mirror_marks(mirror)) {
             collect_marked_raw(value, &value::parse(mirror), out);
@@ -88,19 +88,14 @@ fn gather_change(c: &ResourceChange<'_>, out: &mut Vec<String>) {
 
 fn gather_plan(plan: &Plan<'_>, out: &mut Vec<String>) {
     for c in plan.changes.iter().chain(&plan.drift).chain(&plan.deferred) {
-        gather_change(c, out);
+        gather_values(&c.values, out);
     }
     for o in &plan.outputs {
         if o.sensitive {
             collect_all(&value::parse(o.values.before), out);
             collect_all(&value::parse(o.values.after), out);
         } else {
-            if mirror_marks(o.values.before_sensitive) {
-                collect_marked(&value::parse(o.values.before), &value::parse(o.values.before_sensitive), out);
-            }
-            if mirror_marks(o.values.after_sensitive) {
-                collect_marked(&value::parse(o.values.after), &value::parse(o.values.after_sensitive), out);
-            }
+            gather_values(&o.values, out);
         }
     }
     for (_, v) in &plan.sensitive_variables {
