@@ -111,7 +111,8 @@ impl fmt::Display for Action {
 }
 
 /// Whether a change concerns a managed resource or a data source.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     Managed,
     Data,

@@ -750,7 +750,7 @@ mod tests {
             previous_address: None,
             deposed: None,
             type_: address.split('.').next().unwrap_or("x").to_owned(),
-            mode: "managed",
+            mode: crate::plan::Mode::Managed,
             action,
             importing: false,
             moved: false,

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::redact::{Redactor, SENSITIVE};
-use super::{Change, OutputLine, mode_name};
+use super::{Change, OutputLine};
 use crate::plan::value::{self, Mark, mark_at};
 use crate::plan::{Action, Path, Plan, ResourceChange};
 use crate::policy::Policy;
@@ -213,7 +213,7 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
         previous_address: c.previous_address.as_deref().filter(|p| *p != c.address).map(str::to_owned),
         deposed: c.deposed.as_deref().map(str::to_owned),
         type_: c.type_.to_string(),
-        mode: mode_name(c.mode),
+        mode: c.mode,
         action: c.action,
         importing: c.importing,
         moved: c.is_moved(),

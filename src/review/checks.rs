@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::{Change, Env, Finding, Waiver};
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Mode, Plan};
 use crate::policy::{Date, EnvScope, Origin, Policy, Rule};
 use crate::rules::{self, Level};
 
@@ -131,7 +131,7 @@ impl<'p> Builder<'p> {
     /// The single-plan findings of every change of one environment.
     pub fn change_findings(&mut self, changes: &[Change], env: Env) {
         for (i, c) in changes.iter().enumerate() {
-            if c.mode == "data" {
+            if c.mode == Mode::Data {
                 continue;
             }
             let deposed = if c.deposed.is_some() {
@@ -244,7 +244,7 @@ impl<'p> Builder<'p> {
             staging.changes.iter().chain(&staging.drift).chain(&staging.deferred).map(|c| c.type_.as_ref()).collect();
         let mut seen = BTreeSet::new();
         for (i, c) in changes.iter().enumerate() {
-            if c.mode == "managed" && !staging_types.contains(c.type_.as_str()) && seen.insert(c.type_.clone()) {
+            if c.mode == Mode::Managed && !staging_types.contains(c.type_.as_str()) && seen.insert(c.type_.clone()) {
                 let n = changes.iter().filter(|x| x.type_ == c.type_).count();
                 self.builtin(
                     "type-not-in-staging",
@@ -394,5 +394,5 @@ fn rule_matches(rule: &Rule, c: &Change) -> bool {
     if !rule.paths.is_empty() && !c.paths.iter().any(|p| rule.paths.iter().any(|pat| pat.matches(p))) {
         return false;
     }
-    c.mode == "managed" || rule.type_.is_some() || rule.actions.iter().any(|a| a == "read")
+    c.mode == Mode::Managed || rule.type_.is_some() || rule.actions.iter().any(|a| a == "read")
 }

@@ -149,7 +149,7 @@ pub struct Change {
     pub deposed: Option<String>,
     #[serde(rename = "type")]
     pub type_: String,
-    pub mode: &'static str,
+    pub mode: Mode,
     pub action: Action,
     pub importing: bool,
     pub moved: bool,
@@ -399,12 +399,5 @@ pub fn rank(action: Action, importing: bool, moved: bool) -> u8 {
         Action::Forget | Action::ReplaceForget => 4,
         Action::ReplaceCreateFirst => 5,
         Action::ReplaceDestroyFirst | Action::Delete => 6,
-    }
-}
-
-pub(crate) fn mode_name(m: Mode) -> &'static str {
-    match m {
-        Mode::Managed => "managed",
-        Mode::Data => "data",
     }
 }
