@@ -162,8 +162,12 @@ fn walk(b: Option<&RawValue>, a: Option<&RawValue>, m: Mirrors<'_>, path: &mut P
 
 /// The raw value at `path`, if present.
 pub fn get_raw<'a>(raw: Option<&'a RawValue>, path: &Path) -> Option<&'a RawValue> {
-    let mut cur = raw?;
-    for step in &path.0 {
+    get_raw_steps(raw?, &path.0)
+}
+
+fn get_raw_steps<'a>(raw: &'a RawValue, steps: &[Step]) -> Option<&'a RawValue> {
+    let mut cur = raw;
+    for step in steps {
         cur = match (raw_nav::kind(Some(cur)), step) {
             (Kind::Object, Step::Key(k)) => raw_nav::members(cur).get(k)?,
             (Kind::Array, Step::Index(i)) => *raw_nav::elements(cur).0.get(*i)?,
@@ -171,6 +175,28 @@ pub fn get_raw<'a>(raw: Option<&'a RawValue>, path: &Path) -> Option<&'a RawValu
         };
     }
     Some(cur)
+}
+
+/// Looks up many paths in one raw value: its top level is split once, so a
+/// change showing twenty attributes does not re-read its object twenty times.
+pub struct RawLookup<'a> {
+    root: Option<&'a RawValue>,
+    members: Option<raw_nav::Members<'a>>,
+}
+
+impl<'a> RawLookup<'a> {
+    pub fn new(root: Option<&'a RawValue>) -> RawLookup<'a> {
+        let members = root.filter(|r| raw_nav::kind(Some(r)) == Kind::Object).map(raw_nav::members);
+        RawLookup { root, members }
+    }
+
+    /// The raw value at `path`, like [`get_raw`].
+    pub fn get(&self, path: &Path) -> Option<&'a RawValue> {
+        match (path.0.split_first(), &self.members) {
+            (Some((Step::Key(k), rest)), Some(m)) => get_raw_steps(m.get(k)?, rest),
+            _ => get_raw(self.root, path),
+        }
+    }
 }
 
 /// Collects every scalar under a `true` of `mirror` in `value` (the secrets
@@ -243,6 +269,8 @@ mod tests {
         let raw: &RawValue = serde_json::from_str(r#"{"a":[{"pw":"s1"},{"pw":"s2"}],"b":"x"}"#).unwrap();
         let p = Path::root().child_key("a").child_index(1).child_key("pw");
         assert_eq!(get_raw(Some(raw), &p).map(RawValue::get), Some("\"s2\""));
+        assert_eq!(RawLookup::new(Some(raw)).get(&p).map(RawValue::get), Some("\"s2\""));
+        assert_eq!(RawLookup::new(Some(raw)).get(&Path::root()).map(RawValue::get), Some(raw.get()));
         let mut out = Vec::new();
         collect_marked_raw(raw, &json!({"a": [false, {"pw": true}]}), &mut out);
         assert_eq!(out, ["s2"]);

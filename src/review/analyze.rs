@@ -173,9 +173,10 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
             kept_paths = paths.clone();
         }
         if diffs {
+            let (before, after) = (value::RawLookup::new(c.values.before), value::RawLookup::new(c.values.after));
             for p in paths.iter().take(MAX_ATTRIBUTES) {
-                let b = value::get_raw(c.values.before, p).map(|r| value::parse(Some(r)));
-                let a = value::get_raw(c.values.after, p).map(|r| value::parse(Some(r)));
+                let b = before.get(p).map(|r| value::parse(Some(r)));
+                let a = after.get(p).map(|r| value::parse(Some(r)));
                 let unk = match mark_at(&unknown, p) {
                     Mark::Whole => Value::Bool(true),
                     Mark::Partial(m) => m.clone(),
