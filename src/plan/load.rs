@@ -10,8 +10,8 @@ use std::io::Read;
 
 use serde_json::Value;
 
-use super::raw::{RawChange, RawPlan, RawResourceChange};
-use super::{Action, Mode, OutputChange, Path, Plan, ResourceChange, Status, Values};
+use super::raw::{RawChange, RawPlan, RawResourceChange, RawStateModule};
+use super::{Action, Mode, OutputChange, Path, Plan, ResourceChange, StateResource, Status, Values};
 
 /// The bytes of one input file and the name to report it by.
 pub struct Source {
@@ -312,6 +312,13 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
         .collect();
 
     let relevant = raw.relevant_attributes.map(|r| r.into_iter().map(|r| r.resource).collect());
+    let resulting = raw.planned_values.map(|pv| {
+        let mut out = Vec::new();
+        if let Some(root) = pv.root_module {
+            state_resources(root, &mut out);
+        }
+        out
+    });
 
     let mut plan = Plan {
         name: name.to_owned(),
@@ -322,6 +329,7 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
         drift,
         deferred,
         outputs,
+        resulting,
         status: Status { errored: raw.errored, complete: raw.complete, applyable: raw.applyable },
         sensitive_variables,
         relevant,
@@ -349,6 +357,27 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
         ));
     }
     Ok(plan)
+}
+
+/// The managed resources of a `planned_values` module and its children, in
+/// document order. Entries without an address or type are skipped: the
+/// resulting state is only read for parity, never to decide what apply does.
+fn state_resources<'a>(module: RawStateModule<'a>, out: &mut Vec<StateResource<'a>>) {
+    for r in module.resources.into_iter().flatten() {
+        if r.mode.as_deref().is_some_and(|m| m != "managed") {
+            continue;
+        }
+        if let (Some(address), Some(type_)) = (r.address, r.type_) {
+            if address.starts_with("data.") || address.contains(".data.") && r.mode.is_none() {
+                continue;
+            }
+            out.push(StateResource { address, type_, values: r.values, sensitive: r.sensitive_values });
+        }
+    }
+    // Depth is bounded by the parser's recursion limit.
+    for child in module.child_modules.into_iter().flatten() {
+        state_resources(child, out);
+    }
 }
 
 fn values<'a>(c: &RawChange<'a>) -> Values<'a> {

@@ -209,6 +209,18 @@ pub struct OutputChange<'a> {
     pub values: Values<'a>,
 }
 
+/// One managed resource instance of the plan's resulting state
+/// (`planned_values`): what it will look like after apply, changed or not.
+#[derive(Debug)]
+pub struct StateResource<'a> {
+    pub address: Cow<'a, str>,
+    pub type_: Cow<'a, str>,
+    /// `values`, raw; unknown attributes are absent.
+    pub values: Option<&'a RawValue>,
+    /// `sensitive_values`, the sensitivity mirror of `values`.
+    pub sensitive: Option<&'a RawValue>,
+}
+
 /// `errored` / `complete` / `applyable` as the plan states them (absent in
 /// older Terraform and in OpenTofu).
 #[derive(Clone, Copy, Debug, Default)]
@@ -230,6 +242,9 @@ pub struct Plan<'a> {
     pub drift: Vec<ResourceChange<'a>>,
     pub deferred: Vec<ResourceChange<'a>>,
     pub outputs: Vec<OutputChange<'a>>,
+    /// The managed resources of `planned_values` (root and child modules);
+    /// `None` when the plan has no `planned_values`.
+    pub resulting: Option<Vec<StateResource<'a>>>,
     pub status: Status,
     /// Values of root variables declared `sensitive`.
     pub sensitive_variables: Vec<(Cow<'a, str>, &'a RawValue)>,

@@ -3,8 +3,11 @@
 //! Only what the review needs is deserialized; large values (`before`,
 //! `after`, the sensitivity and unknown mirrors) stay as borrowed
 //! [`RawValue`] slices of the input and are parsed one change at a time, and
-//! the bulky sections nobody reads (`planned_values`, `prior_state`, most of
-//! `configuration`) are skipped. Unknown fields are ignored: the format grows.
+//! the bulky sections nobody reads (`prior_state`, most of `configuration`)
+//! are skipped. `planned_values` is kept as one borrowed slice per resource
+//! (its `values` are never parsed here; the parity check reads only the kind
+//! attributes of catalogued types). Unknown fields are ignored: the format
+//! grows.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -40,7 +43,8 @@ pub struct RawPlan<'a> {
     pub errored: Option<bool>,
     pub complete: Option<bool>,
     pub applyable: Option<bool>,
-    pub planned_values: Option<IgnoredAny>,
+    #[serde(borrow)]
+    pub planned_values: Option<RawPlannedValues<'a>>,
     pub prior_state: Option<IgnoredAny>,
     // Keys that identify other formats, so they can be rejected by name.
     pub plan_format_version: Option<IgnoredAny>,
@@ -49,6 +53,39 @@ pub struct RawPlan<'a> {
     pub lineage: Option<IgnoredAny>,
     pub serial: Option<IgnoredAny>,
     pub resources: Option<IgnoredAny>,
+}
+
+/// `planned_values`: the state after apply.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RawPlannedValues<'a> {
+    #[serde(borrow)]
+    pub root_module: Option<RawStateModule<'a>>,
+}
+
+/// A module of `planned_values`, with its resources and child modules.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RawStateModule<'a> {
+    #[serde(borrow)]
+    pub resources: Option<Vec<RawStateResource<'a>>>,
+    #[serde(borrow)]
+    pub child_modules: Option<Vec<RawStateModule<'a>>>,
+}
+
+/// One resource instance of `planned_values`; `values` stays raw.
+#[derive(Deserialize)]
+pub struct RawStateResource<'a> {
+    #[serde(borrow, default)]
+    pub address: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub mode: Option<Str<'a>>,
+    #[serde(borrow, default, rename = "type")]
+    pub type_: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub values: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub sensitive_values: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]

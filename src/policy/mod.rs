@@ -8,6 +8,7 @@
 //! whose rule and address match a finding waives it, whatever its level.
 
 mod builtin;
+pub mod parity;
 mod parse;
 pub mod pattern;
 pub mod show;
@@ -18,6 +19,7 @@ use std::fmt;
 use crate::rules::Level;
 
 pub use builtin::BUILTIN_FILES;
+pub use parity::{AttrPath, Comparison, Direction, OneWay, Outcome, Parity};
 pub use parse::{Problem, load_paths, parse_str};
 pub use pattern::{AddressGlob, PathPattern, TypeGlob};
 
@@ -170,6 +172,10 @@ pub struct Policy {
     pub exceptions: Vec<Exception>,
     pub ignore_paths: Vec<PathPattern>,
     pub address_maps: Vec<AddressMap>,
+    /// `[[parity]]`: kind attributes per resource type.
+    pub parity: Vec<Parity>,
+    /// `[[one_way]]`: edits a rollback cannot undo.
+    pub one_way: Vec<OneWay>,
     /// One glob set over the type patterns of `stateful`, built on first use
     /// (a plan asks once per change; 200 single globs per ask was the
     /// review's hottest path).

@@ -13,6 +13,8 @@ use super::{
 };
 use crate::rules::{self, Level};
 
+mod parity;
+
 /// One mistake in a policy file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -187,11 +189,13 @@ impl Loader {
                 "exception" => self.each_entry(&ctx, key, n, &span, Self::exception),
                 "levels" => self.levels(&ctx, n, &span),
                 "compare" => self.compare(&ctx, n, &span),
+                "parity" => self.each_entry(&ctx, key, n, &span, Self::parity),
+                "one_way" => self.each_entry(&ctx, key, n, &span, Self::one_way),
                 other => self.problem(
                     &ctx,
                     &key_span,
                     format!(
-                        "unknown key `{other}`; expected `stateful`, `disruptive`, `rule`, `exception`, `levels` or `compare`"
+                        "unknown key `{other}`; expected `stateful`, `disruptive`, `rule`, `exception`, `levels`, `compare`, `parity` or `one_way`"
                     ),
                 ),
             }
@@ -618,6 +622,8 @@ impl<'d> Fields<'d> {
             "exception" => &["rule", "address", "reason", "expires"],
             "compare" => &["ignore_paths", "map"],
             "compare.map" => &["prod", "staging"],
+            "parity" => &["type", "attributes", "compare", "parts", "reason", "source"],
+            "one_way" => &["type", "path", "direction", "from", "to", "outcome", "reason", "source"],
             _ => &[],
         };
         for (key, _) in self.table.iter() {

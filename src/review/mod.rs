@@ -9,7 +9,10 @@
 mod analyze;
 mod checks;
 mod matching;
+pub mod one_way;
+pub mod parity;
 pub mod redact;
+mod version;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,809 @@
+//! Parity: does staging still predict prod? Compares the resulting state of
+//! both plans (`planned_values`: what each environment will look like after
+//! apply, changed or not) in kind, never in quantity.
+//!
+//! * `type-not-in-staging` / `type-not-in-prod`: a resource type one
+//!   environment will have (or changes) and the other has nowhere.
+//! * `parity-kind`: a `[[parity]]` kind attribute takes different values for
+//!   the same resource. Instances of one resource are taken together (prod's
+//!   three replicas against staging's one); addresses go through
+//!   `[[compare.map]]` and environment-token normalization.
+//!
+//! Only the attributes a `[[parity]]` entry names are read, raw, and only
+//! for resources of catalogued types: the rest of `planned_values` is never
+//! parsed. Pure; values shown are masked by the redactor.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::Env;
+use super::redact::{Redactor, SENSITIVE};
+use super::version::Version;
+use crate::plan::{Action, Mode, Plan, ResourceChange, escape_for_message, strip_instance_key, value};
+use crate::policy::{AttrPath, Comparison, Origin, Parity, Policy};
+
+/// A finding the parity check raises, before levels and exceptions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub id: &'static str,
+    pub env: Env,
+    /// The resource (or instance) address the finding is about.
+    pub address: String,
+    /// Addresses of the changes (in `env`'s plan) the finding belongs to.
+    pub changes: Vec<String>,
+    pub message: String,
+    pub origin: Option<Origin>,
+}
+
+/// Environment tokens: staging's spelling, prod's spelling. Replaced whole
+/// in staging's addresses and values before comparing.
+pub const ENV_TOKENS: &[(&str, &str)] = &[("staging", "prod"), ("stg", "prd")];
+
+/// `s` with staging's environment tokens replaced by prod's, whole tokens
+/// only (`app-stg-db` changes, `postgres` does not).
+pub fn normalize_env(s: &str) -> String {
+    let mut out = s.to_owned();
+    for (staging, prod) in ENV_TOKENS {
+        out = replace_token(&out, staging, prod);
+    }
+    out
+}
+
+fn replace_token(s: &str, from: &str, to: &str) -> String {
+    if !s.contains(from) {
+        return s.to_owned();
+    }
+    let bytes = s.as_bytes();
+    let boundary = |i: usize| i >= bytes.len() || !bytes[i].is_ascii_alphanumeric();
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for (i, _) in s.match_indices(from) {
+        if i < last {
+            continue;
+        }
+        if (i == 0 || boundary(i - 1)) && boundary(i + from.len()) {
+            out.push_str(&s[last..i]);
+            out.push_str(to);
+            last = i + from.len();
+        }
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
+/// One resource instance of a resulting state.
+#[derive(Clone, Copy)]
+struct Res<'a> {
+    address: &'a str,
+    type_: &'a str,
+    values: Option<&'a RawValue>,
+    sensitive: Option<&'a RawValue>,
+}
+
+/// The managed resources a plan leaves behind: `planned_values`, or, for a
+/// plan without it, every change that does not delete its object.
+fn resulting<'a>(plan: &'a Plan<'a>) -> Vec<Res<'a>> {
+    match &plan.resulting {
+        Some(list) => list
+            .iter()
+            .map(|r| Res { address: &r.address, type_: &r.type_, values: r.values, sensitive: r.sensitive })
+            .collect(),
+        None => plan
+            .changes
+            .iter()
+            .filter(|c| c.mode == Mode::Managed && c.deposed.is_none())
+            .filter(|c| !matches!(c.action, Action::Delete | Action::Forget))
+            .map(|c| Res {
+                address: &c.address,
+                type_: &c.type_,
+                values: c.values.after,
+                sensitive: c.values.after_sensitive,
+            })
+            .collect(),
+    }
+}
+
+/// The parity findings of a staging/prod pair.
+pub fn check(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, redactor: &Redactor) -> Vec<Note> {
+    let (s_res, p_res) = (resulting(staging), resulting(prod));
+    let mut notes = type_notes(staging, prod, &s_res, &p_res);
+    notes.extend(kind_notes(staging, prod, &s_res, &p_res, policy, redactor));
+    notes
+}
+
+/// Per type: how many resources the resulting state has, the first address,
+/// how many this plan creates, and whether only changes mention it.
+#[derive(Default)]
+struct TypeInfo<'a> {
+    resulting: usize,
+    created: usize,
+    changed: usize,
+    first: Option<&'a str>,
+    changes: Vec<&'a str>,
+}
+
+fn types<'a>(plan: &'a Plan<'a>, res: &[Res<'a>], env: Env) -> BTreeMap<&'a str, TypeInfo<'a>> {
+    let mut out: BTreeMap<&str, TypeInfo<'_>> = BTreeMap::new();
+    for r in res {
+        let t = out.entry(r.type_).or_default();
+        t.resulting += 1;
+        t.first.get_or_insert(r.address);
+    }
+    let extra: Box<dyn Iterator<Item = &ResourceChange<'_>>> = match env {
+        // Staging "has" a type it merely plans around, too (drift, deferred).
+        Env::Staging => Box::new(plan.changes.iter().chain(&plan.drift).chain(&plan.deferred)),
+        Env::Prod => Box::new(plan.changes.iter().filter(|c| c.is_change())),
+    };
+    for c in extra.filter(|c| c.mode == Mode::Managed) {
+        let t = out.entry(&c.type_).or_default();
+        t.first.get_or_insert(&c.address);
+        if c.is_change() {
+            t.changed += 1;
+            t.changes.push(&c.address);
+            t.created += usize::from(c.action == Action::Create);
+        }
+    }
+    out
+}
+
+fn type_notes(staging: &Plan<'_>, prod: &Plan<'_>, s_res: &[Res<'_>], p_res: &[Res<'_>]) -> Vec<Note> {
+    let (st, pt) = (types(staging, s_res, Env::Staging), types(prod, p_res, Env::Prod));
+    let mut notes = Vec::new();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    for (type_, info) in &pt {
+        if st.contains_key(type_) {
+            continue;
+        }
+        let name = escape_for_message(type_);
+        let message = if info.resulting > 0 {
+            let when = if info.created == info.resulting {
+                "this plan creates them"
+            } else if info.created > 0 {
+                "this plan creates some of them"
+            } else {
+                "they exist already"
+            };
+            format!(
+                "prod will have {} `{name}` resource{} and staging none, so staging never exercises this kind of \
+                 resource ({when})",
+                info.resulting,
+                plural(info.resulting)
+            )
+        } else {
+            format!(
+                "prod changes {} `{name}` resource{} and resource type `{name}` appears nowhere in staging's plan",
+                info.changed,
+                plural(info.changed)
+            )
+        };
+        notes.push(Note {
+            id: "type-not-in-staging",
+            env: Env::Prod,
+            address: info.first.unwrap_or_default().to_owned(),
+            changes: info.changes.iter().map(|a| (*a).to_owned()).collect(),
+            message,
+            origin: None,
+        });
+    }
+    for (type_, info) in &st {
+        if pt.contains_key(type_) || info.resulting == 0 {
+            continue;
+        }
+        let name = escape_for_message(type_);
+        notes.push(Note {
+            id: "type-not-in-prod",
+            env: Env::Staging,
+            address: info.first.unwrap_or_default().to_owned(),
+            changes: info.changes.iter().map(|a| (*a).to_owned()).collect(),
+            message: format!(
+                "staging will have {} `{name}` resource{} and prod none: staging runs a kind of resource prod does not",
+                info.resulting,
+                plural(info.resulting)
+            ),
+            origin: None,
+        });
+    }
+    notes
+}
+
+/// The `[[parity]]` entries of each type seen, computed once per type.
+struct Catalogue<'p> {
+    entries: &'p [Parity],
+    by_type: HashMap<String, Vec<usize>>,
+}
+
+impl<'p> Catalogue<'p> {
+    fn new(policy: &'p Policy) -> Catalogue<'p> {
+        Catalogue { entries: &policy.parity, by_type: HashMap::new() }
+    }
+
+    fn of(&mut self, type_: &str) -> &[usize] {
+        if !self.by_type.contains_key(type_) {
+            let hits = self.entries.iter().enumerate().filter(|(_, e)| e.type_.is_match(type_)).map(|(i, _)| i);
+            self.by_type.insert(type_.to_owned(), hits.collect());
+        }
+        &self.by_type[type_]
+    }
+}
+
+/// The instances of one resource in one environment.
+struct Group<'a> {
+    /// The resource address (instance key stripped), as the plan spells it.
+    address: &'a str,
+    type_: &'a str,
+    instances: Vec<Res<'a>>,
+}
+
+/// Key for matching staging's resources to prod's: prod addresses are
+/// mapped to staging's spelling with `[[compare.map]]`, then both have
+/// staging's environment tokens replaced by prod's.
+fn group_key(address: &str, env: Env, policy: &Policy) -> String {
+    let resource = strip_instance_key(address);
+    match env {
+        Env::Prod => normalize_env(&policy.map_to_staging(resource).unwrap_or_else(|| resource.to_owned())),
+        Env::Staging => normalize_env(resource),
+    }
+}
+
+/// A group key with every instance key removed, for module instances whose
+/// keys differ per environment (`module.db["eu-stg"]` vs `module.db["eu"]`).
+fn loose_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut prev = ' ';
+    for c in key.chars() {
+        match c {
+            '"' if depth > 0 && prev != '\\' => in_string = !in_string,
+            '[' if !in_string => depth += 1,
+            ']' if !in_string && depth > 0 => {
+                depth -= 1;
+                prev = c;
+                continue;
+            }
+            _ => {}
+        }
+        if depth == 0 {
+            out.push(c);
+        }
+        prev = c;
+    }
+    out
+}
+
+fn groups<'a>(
+    res: &[Res<'a>],
+    env: Env,
+    policy: &Policy,
+    catalogue: &mut Catalogue<'_>,
+) -> BTreeMap<String, Group<'a>> {
+    let mut out: BTreeMap<String, Group<'a>> = BTreeMap::new();
+    for r in res {
+        if catalogue.of(r.type_).is_empty() {
+            continue;
+        }
+        let key = group_key(r.address, env, policy);
+        out.entry(key)
+            .or_insert_with(|| Group { address: strip_instance_key(r.address), type_: r.type_, instances: Vec::new() })
+            .instances
+            .push(*r);
+    }
+    out
+}
+
+/// The leaves at a folded path: lists are walked element by element.
+/// `None` when a key is absent on the way (the value is unknown until apply).
+fn leaves(raw: Option<&RawValue>, keys: &[String]) -> Option<Vec<Value>> {
+    let mut out = Vec::new();
+    let root = value::parse(raw);
+    if !collect(&root, keys, &mut out) {
+        return None;
+    }
+    Some(out)
+}
+
+fn collect(v: &Value, keys: &[String], out: &mut Vec<Value>) -> bool {
+    match v {
+        Value::Array(items) => items.iter().all(|item| collect(item, keys, out)),
+        _ if keys.is_empty() => {
+            out.push(v.clone());
+            true
+        }
+        Value::Object(m) => match m.get(&keys[0]) {
+            Some(child) => collect(child, &keys[1..], out),
+            None => false,
+        },
+        // A null block has nothing below it.
+        Value::Null => true,
+        _ => true,
+    }
+}
+
+/// Whether the sensitivity mirror marks anything at or above the path, or
+/// below it.
+pub fn marked(mirror: &Value, keys: &[String]) -> bool {
+    match mirror {
+        Value::Bool(b) => *b,
+        Value::Array(items) => items.iter().any(|m| marked(m, keys)),
+        Value::Object(m) if keys.is_empty() => m.values().any(value::any_true),
+        Value::Object(m) => m.get(&keys[0]).is_some_and(|c| marked(c, &keys[1..])),
+        _ => false,
+    }
+}
+
+/// Whether a value counts as set: not null and not empty.
+pub fn is_set(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => a.iter().any(is_set),
+        Value::Object(m) => !m.is_empty(),
+        Value::Bool(_) | Value::Number(_) => true,
+    }
+}
+
+/// A value in the form it is compared in, and how it is shown.
+#[derive(Clone, Debug)]
+struct Seen {
+    /// Exact form (environment tokens normalized), or `set`/`not set`.
+    key: String,
+    version: Option<Version>,
+    shown: String,
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn normalize_value(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(normalize_env(s)),
+        Value::Array(a) => Value::Array(a.iter().map(normalize_value).collect()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (normalize_env(k), normalize_value(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Everything one environment's instances hold at one attribute; `None`
+/// when nothing is known yet.
+fn seen_values(
+    instances: &[(Option<&RawValue>, Option<&RawValue>)],
+    path: &AttrPath,
+    compare: Comparison,
+    env: Env,
+    redactor: &Redactor,
+) -> Option<Vec<Seen>> {
+    let mut out: Vec<Seen> = Vec::new();
+    let mut any = false;
+    for (values, sensitive) in instances {
+        let Some(found) = leaves(*values, &path.keys) else { continue };
+        let secret = sensitive.is_some_and(|s| marked(&value::parse(Some(s)), &path.keys));
+        let mut push = |key: String, version: Option<Version>, shown: String| {
+            if !out.iter().any(|s| s.key == key) {
+                out.push(Seen { key, version, shown });
+            }
+        };
+        match compare {
+            Comparison::Presence => {
+                any = true;
+                let set = found.iter().any(is_set);
+                let word = if set { "set" } else { "not set" };
+                push(word.to_owned(), None, word.to_owned());
+            }
+            Comparison::Exact | Comparison::Major(_) => {
+                for v in found.iter().filter(|v| !v.is_null()) {
+                    any = true;
+                    let normalized = if env == Env::Staging { normalize_value(v) } else { v.clone() };
+                    let key = text_of(&normalized);
+                    let version = match compare {
+                        Comparison::Major(_) => match v {
+                            Value::String(s) => Version::parse(s),
+                            Value::Number(n) => Version::parse(&n.to_string()),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    let shown = if secret { SENSITIVE.to_owned() } else { display(&text_of(v), redactor) };
+                    push(key, version, shown);
+                }
+            }
+        }
+    }
+    any.then_some(out)
+}
+
+/// A value for a message: masked, escaped, cut.
+fn display(s: &str, redactor: &Redactor) -> String {
+    let masked = redactor.mask(s);
+    let mut shown = escape_for_message(&masked);
+    if shown.chars().count() > 120 {
+        shown = shown.chars().take(120).collect::<String>() + "…";
+    }
+    shown
+}
+
+fn equivalent(a: &Seen, b: &Seen, compare: Comparison) -> bool {
+    match (compare, &a.version, &b.version) {
+        (Comparison::Major(parts), Some(x), Some(y)) => x.same_major(y, parts),
+        _ => a.key == b.key,
+    }
+}
+
+/// Whether the two sides hold different kinds: some value on one side has
+/// no equivalent on the other.
+fn differ(s: &[Seen], p: &[Seen], compare: Comparison) -> bool {
+    let covered = |from: &[Seen], to: &[Seen]| from.iter().all(|x| to.iter().any(|y| equivalent(x, y, compare)));
+    !(covered(s, p) && covered(p, s))
+}
+
+fn list(seen: &[Seen]) -> String {
+    seen.iter().map(|s| format!("`{}`", s.shown)).collect::<Vec<_>>().join(", ")
+}
+
+fn kind_notes(
+    staging: &Plan<'_>,
+    prod: &Plan<'_>,
+    s_res: &[Res<'_>],
+    p_res: &[Res<'_>],
+    policy: &Policy,
+    redactor: &Redactor,
+) -> Vec<Note> {
+    if policy.parity.is_empty() {
+        return Vec::new();
+    }
+    let mut catalogue = Catalogue::new(policy);
+    let sg = groups(s_res, Env::Staging, policy, &mut catalogue);
+    let pg = groups(p_res, Env::Prod, policy, &mut catalogue);
+    // Loose keys that name exactly one group on each side.
+    let loose = |g: &BTreeMap<String, Group<'_>>| {
+        let mut m: HashMap<String, Vec<String>> = HashMap::new();
+        for k in g.keys() {
+            m.entry(loose_key(k)).or_default().push(k.clone());
+        }
+        m
+    };
+    let (s_loose, p_loose) = (loose(&sg), loose(&pg));
+    let s_changes = changes_by_address(staging, &mut catalogue);
+    let p_changes = changes_by_address(prod, &mut catalogue);
+
+    let mut notes = Vec::new();
+    for (key, p) in &pg {
+        let s = sg.get(key).or_else(|| {
+            let lk = loose_key(key);
+            match (s_loose.get(&lk).map(Vec::as_slice), p_loose.get(&lk).map(Vec::as_slice)) {
+                (Some([only]), Some([_])) if !pg.contains_key(only) => sg.get(only),
+                _ => None,
+            }
+        });
+        let Some(s) = s else { continue };
+        if s.type_ != p.type_ {
+            continue;
+        }
+        for &e in catalogue.of(p.type_).to_vec().iter() {
+            let entry = &policy.parity[e];
+            for attr in &entry.attributes {
+                if let Some(note) = compare_attr(entry, attr, s, p, &s_changes, &p_changes, redactor) {
+                    notes.push(note);
+                }
+            }
+        }
+    }
+    notes
+}
+
+fn changes_by_address<'a>(
+    plan: &'a Plan<'a>,
+    catalogue: &mut Catalogue<'_>,
+) -> HashMap<&'a str, &'a ResourceChange<'a>> {
+    plan.changes
+        .iter()
+        .filter(|c| c.mode == Mode::Managed && c.deposed.is_none() && !catalogue.of(&c.type_).is_empty())
+        .map(|c| (c.address.as_ref(), c))
+        .collect()
+}
+
+/// The values and mirrors of a group's instances now, and before the plan
+/// (`None` for an instance the plan creates).
+type Sides<'a> = (Vec<(Option<&'a RawValue>, Option<&'a RawValue>)>, Vec<(Option<&'a RawValue>, Option<&'a RawValue>)>);
+
+fn sides<'a>(g: &Group<'a>, changes: &HashMap<&str, &'a ResourceChange<'a>>) -> (Sides<'a>, bool) {
+    let mut now = Vec::new();
+    let mut before = Vec::new();
+    let mut created = false;
+    for r in &g.instances {
+        now.push((r.values, r.sensitive));
+        match changes.get(r.address) {
+            Some(c) if c.action == Action::Create => created = true,
+            Some(c) if c.action != Action::NoOp => before.push((c.values.before, c.values.before_sensitive)),
+            _ => before.push((r.values, r.sensitive)),
+        }
+    }
+    ((now, before), created)
+}
+
+fn compare_attr(
+    entry: &Parity,
+    attr: &AttrPath,
+    s: &Group<'_>,
+    p: &Group<'_>,
+    s_changes: &HashMap<&str, &ResourceChange<'_>>,
+    p_changes: &HashMap<&str, &ResourceChange<'_>>,
+    redactor: &Redactor,
+) -> Option<Note> {
+    let cmp = entry.compare;
+    let ((s_now, s_before), s_created) = sides(s, s_changes);
+    let ((p_now, p_before), p_created) = sides(p, p_changes);
+    let sv = seen_values(&s_now, attr, cmp, Env::Staging, redactor)?;
+    let pv = seen_values(&p_now, attr, cmp, Env::Prod, redactor)?;
+    if !differ(&sv, &pv, cmp) {
+        return None;
+    }
+    let sb = seen_values(&s_before, attr, cmp, Env::Staging, redactor);
+    let pb = seen_values(&p_before, attr, cmp, Env::Prod, redactor);
+    let was_different = match (&sb, &pb) {
+        (Some(sb), Some(pb)) => differ(sb, pb, cmp),
+        _ => false,
+    };
+    let moved = |now: &[Seen], before: &Option<Vec<Seen>>| match before {
+        Some(b) => differ(now, b, Comparison::Exact),
+        None => false,
+    };
+    let mut how = Vec::new();
+    if p_created {
+        how.push("prod creates it so".to_owned());
+    } else if moved(&pv, &pb) {
+        how.push(format!("prod changes it from {}", list(pb.as_deref().unwrap_or_default())));
+    }
+    if s_created {
+        how.push("staging creates it so".to_owned());
+    } else if moved(&sv, &sb) {
+        how.push(format!("staging changes it from {}", list(sb.as_deref().unwrap_or_default())));
+    }
+    let origin_of_gap = if was_different || how.is_empty() {
+        "the difference predates this plan".to_owned()
+    } else {
+        format!("this plan introduces the difference: {}", how.join("; "))
+    };
+    let what = match cmp {
+        Comparison::Exact => String::new(),
+        Comparison::Major(Some(n)) => {
+            format!(" (compared by the first {n} version part{})", if n == 1 { "" } else { "s" })
+        }
+        Comparison::Major(None) => " (compared by major version)".to_owned(),
+        Comparison::Presence => " (set in one, not the other)".to_owned(),
+    };
+    let changes: Vec<String> = p
+        .instances
+        .iter()
+        .filter(|r| p_changes.get(r.address).is_some_and(|c| c.is_change()))
+        .map(|r| r.address.to_owned())
+        .collect();
+    Some(Note {
+        id: "parity-kind",
+        env: Env::Prod,
+        address: p.address.to_owned(),
+        changes,
+        message: format!(
+            "`{}` differs in kind{what}: staging {}, prod {}; {origin_of_gap}. {}",
+            attr.text,
+            list(&sv),
+            list(&pv),
+            entry.reason
+        ),
+        origin: Some(entry.origin.clone()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Source, parse_plan};
+    use serde_json::json;
+
+    #[test]
+    fn env_tokens_are_replaced_whole() {
+        assert_eq!(normalize_env("app-stg-db"), "app-prd-db");
+        assert_eq!(normalize_env("stg_eu"), "prd_eu");
+        assert_eq!(normalize_env("module.x[\"staging\"].y"), "module.x[\"prod\"].y");
+        assert_eq!(normalize_env("postgres"), "postgres");
+        assert_eq!(normalize_env("stgx-stg"), "stgx-prd");
+    }
+
+    #[test]
+    fn loose_keys_drop_every_instance_key() {
+        assert_eq!(loose_key("module.db[\"eu-stg\"].aws_db_instance.main"), "module.db.aws_db_instance.main");
+        assert_eq!(loose_key("module.a[0].module.b[\"x]\"].t.n"), "module.a.module.b.t.n");
+    }
+
+    #[test]
+    fn folded_paths_walk_lists_and_stop_at_unknowns() {
+        let raw =
+            serde_json::to_string(&json!({"settings": [{"ip": [{"on": true}, {"on": false}]}], "n": null})).unwrap();
+        let raw: &RawValue = serde_json::from_str(&raw).unwrap();
+        let keys = |s: &str| s.split('.').map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(leaves(Some(raw), &keys("settings.ip.on")), Some(vec![json!(true), json!(false)]));
+        assert_eq!(leaves(Some(raw), &keys("n.x")), Some(vec![]));
+        assert_eq!(leaves(Some(raw), &keys("missing")), None);
+        assert!(marked(&json!({"settings": [{"ip": true}]}), &keys("settings.ip.on")));
+        assert!(!marked(&json!({"settings": [{"other": true}]}), &keys("settings.ip.on")));
+    }
+
+    /// A plan with the given `planned_values` resources and changes.
+    fn plan_json(resources: Value, changes: Value) -> String {
+        json!({
+            "format_version": "1.2",
+            "terraform_version": "1.9.8",
+            "planned_values": {"root_module": {"resources": resources}},
+            "resource_changes": changes,
+        })
+        .to_string()
+    }
+
+    fn res(address: &str, type_: &str, values: Value) -> Value {
+        json!({"address": address, "mode": "managed", "type": type_, "name": "x", "values": values, "sensitive_values": {}})
+    }
+
+    fn noop(address: &str, type_: &str, values: &Value) -> Value {
+        json!({"address": address, "mode": "managed", "type": type_, "name": "x",
+               "change": {"actions": ["no-op"], "before": values, "after": values}})
+    }
+
+    fn update(address: &str, type_: &str, before: &Value, after: &Value) -> Value {
+        json!({"address": address, "mode": "managed", "type": type_, "name": "x",
+               "change": {"actions": ["update"], "before": before, "after": after}})
+    }
+
+    fn policy() -> Policy {
+        crate::policy::load_paths(&[], false).expect("built-in pack")
+    }
+
+    fn notes(staging: &str, prod: &str) -> Vec<Note> {
+        let (s, p) = (Source::new("staging.json", staging.into()), Source::new("prod.json", prod.into()));
+        let (s, p) = (parse_plan(&s).unwrap(), parse_plan(&p).unwrap());
+        check(&s, &p, &policy(), &Redactor::default())
+    }
+
+    fn db(engine: &str, version: &str, class: &str, id: &str) -> Value {
+        json!({"engine": engine, "engine_version": version, "instance_class": class, "identifier": id,
+               "allocated_storage": 20, "storage_encrypted": true, "publicly_accessible": false})
+    }
+
+    #[test]
+    fn kind_differs_quantity_and_identity_do_not() {
+        let s = db("postgres", "15.4", "db.t3.medium", "app-stg");
+        let p = db("postgres", "15.7", "db.r6g.2xlarge", "app-prd");
+        let staging = plan_json(
+            json!([res("aws_db_instance.main", "aws_db_instance", s.clone())]),
+            json!([noop("aws_db_instance.main", "aws_db_instance", &s)]),
+        );
+        let prod = plan_json(
+            json!([res("aws_db_instance.main", "aws_db_instance", p.clone())]),
+            json!([noop("aws_db_instance.main", "aws_db_instance", &p)]),
+        );
+        assert_eq!(notes(&staging, &prod), vec![], "minor version, size and name may differ");
+
+        let p2 = db("postgres", "16.1", "db.r6g.2xlarge", "app-prd");
+        let prod = plan_json(
+            json!([res("aws_db_instance.main", "aws_db_instance", p2.clone())]),
+            json!([update("aws_db_instance.main", "aws_db_instance", &p, &p2)]),
+        );
+        let n = notes(&staging, &prod);
+        assert_eq!(n.len(), 1, "{n:?}");
+        assert_eq!((n[0].id, n[0].address.as_str()), ("parity-kind", "aws_db_instance.main"));
+        assert!(n[0].message.starts_with("`engine_version` differs in kind (compared by major version): staging `15.4`, prod `16.1`; this plan introduces the difference: prod changes it from `15.7`"), "{}", n[0].message);
+        assert_eq!(n[0].changes, ["aws_db_instance.main"]);
+    }
+
+    #[test]
+    fn engine_mismatch_that_predates_the_plan() {
+        let s = db("postgres", "15.4", "db.t3.medium", "a");
+        let p = db("mysql", "8.0.35", "db.t3.medium", "a");
+        let staging = plan_json(
+            json!([res("aws_db_instance.main", "aws_db_instance", s.clone())]),
+            json!([noop("aws_db_instance.main", "aws_db_instance", &s)]),
+        );
+        let prod = plan_json(
+            json!([res("aws_db_instance.main", "aws_db_instance", p.clone())]),
+            json!([noop("aws_db_instance.main", "aws_db_instance", &p)]),
+        );
+        let n = notes(&staging, &prod);
+        let msgs: Vec<&str> = n.iter().map(|n| n.message.as_str()).collect();
+        assert_eq!(n.len(), 2, "{msgs:?}");
+        assert!(
+            msgs[0].starts_with(
+                "`engine` differs in kind: staging `postgres`, prod `mysql`; the difference predates this plan."
+            ),
+            "{msgs:?}"
+        );
+        assert!(msgs[1].starts_with("`engine_version` differs"), "{msgs:?}");
+        assert!(n[0].changes.is_empty());
+    }
+
+    #[test]
+    fn instances_compare_together_and_addresses_normalize() {
+        let lb = |t: &str| json!({"load_balancer_type": t, "internal": false, "name": "x"});
+        let staging =
+            plan_json(json!([res("module.app[\"staging\"].aws_lb.web[0]", "aws_lb", lb("application"))]), json!([]));
+        let prod = plan_json(
+            json!([
+                res("module.app[\"prod\"].aws_lb.web[0]", "aws_lb", lb("application")),
+                res("module.app[\"prod\"].aws_lb.web[1]", "aws_lb", lb("application")),
+                res("module.app[\"prod\"].aws_lb.web[2]", "aws_lb", lb("application")),
+            ]),
+            json!([]),
+        );
+        assert_eq!(notes(&staging, &prod), vec![], "three of the same kind against one");
+        let prod = plan_json(
+            json!([
+                res("module.app[\"prod\"].aws_lb.web[0]", "aws_lb", lb("application")),
+                res("module.app[\"prod\"].aws_lb.web[1]", "aws_lb", lb("network")),
+            ]),
+            json!([]),
+        );
+        let n = notes(&staging, &prod);
+        assert_eq!(n.len(), 1, "{n:?}");
+        assert_eq!(n[0].address, "module.app[\"prod\"].aws_lb.web");
+        assert!(n[0].message.contains("staging `application`, prod `application`, `network`"), "{}", n[0].message);
+    }
+
+    #[test]
+    fn token_versions_and_presence() {
+        let sql = |v: &str, net: Value| json!({"database_version": v, "settings": [{"tier": "db-f1", "ip_configuration": [{"ipv4_enabled": false, "private_network": net, "ssl_mode": "ENCRYPTED_ONLY"}], "connector_enforcement": "NOT_REQUIRED", "edition": "ENTERPRISE"}], "encryption_key_name": null});
+        let t = "google_sql_database_instance";
+        let staging = plan_json(
+            json!([res("google_sql_database_instance.db", t, sql("MYSQL_8_0_28", json!("projects/s/networks/n")))]),
+            json!([]),
+        );
+        let same = plan_json(
+            json!([res("google_sql_database_instance.db", t, sql("MYSQL_8_0_37", json!("projects/p/networks/n")))]),
+            json!([]),
+        );
+        assert_eq!(notes(&staging, &same), vec![]);
+        let other =
+            plan_json(json!([res("google_sql_database_instance.db", t, sql("MYSQL_8_4", json!(null)))]), json!([]));
+        let n = notes(&staging, &other);
+        let msgs: Vec<&str> = n.iter().map(|n| n.message.as_str()).collect();
+        assert_eq!(n.len(), 2, "{msgs:?}");
+        assert!(msgs[0].starts_with("`database_version` differs in kind"), "{msgs:?}");
+        assert!(msgs[1].starts_with("`settings.ip_configuration.private_network` differs in kind (set in one, not the other): staging `set`, prod `not set`"), "{msgs:?}");
+    }
+
+    #[test]
+    fn sensitive_kind_values_are_masked() {
+        let t = "aws_lb_listener";
+        let v = |p: &str| json!({"protocol": p, "port": 443, "ssl_policy": "x", "certificate_arn": "arn"});
+        let staging = plan_json(json!([res("aws_lb_listener.l", t, v("HTTPS"))]), json!([]));
+        let mut prod_res = res("aws_lb_listener.l", t, v("TLS"));
+        prod_res["sensitive_values"] = json!({"protocol": true});
+        let prod = plan_json(json!([prod_res]), json!([]));
+        let n = notes(&staging, &prod);
+        assert_eq!(n.len(), 1);
+        assert!(n[0].message.contains("prod `(sensitive)`") && !n[0].message.contains("`TLS`"), "{}", n[0].message);
+    }
+
+    #[test]
+    fn types_only_one_side_has() {
+        let waf = json!({"name": "w"});
+        let staging =
+            plan_json(json!([res("aws_sqs_queue.q", "aws_sqs_queue", json!({"fifo_queue": false}))]), json!([]));
+        let prod = plan_json(
+            json!([res("aws_wafv2_web_acl.edge", "aws_wafv2_web_acl", waf.clone())]),
+            json!([{"address": "aws_wafv2_web_acl.edge", "mode": "managed", "type": "aws_wafv2_web_acl", "name": "edge",
+                    "change": {"actions": ["create"], "before": null, "after": waf}}]),
+        );
+        let n = notes(&staging, &prod);
+        assert_eq!(n.len(), 2, "{n:?}");
+        assert_eq!(
+            (n[0].id, n[0].address.as_str(), n[0].env),
+            ("type-not-in-staging", "aws_wafv2_web_acl.edge", Env::Prod)
+        );
+        assert!(n[0].message.contains("(this plan creates them)"), "{}", n[0].message);
+        assert_eq!(n[0].changes, ["aws_wafv2_web_acl.edge"]);
+        assert_eq!((n[1].id, n[1].address.as_str(), n[1].env), ("type-not-in-prod", "aws_sqs_queue.q", Env::Staging));
+    }
+}
