@@ -333,7 +333,8 @@ fn run_comment(args: CommentArgs) -> Result<ExitCode> {
     opts.http = HttpSettings::from_env(&env);
     let target = comment::resolve_target(&opts, &env)?;
     let outcome = comment::post(&opts, &target, &body)?;
-    eprintln!("{outcome}");
+    // The outcome quotes URLs from the API: escaped like every stderr text.
+    eprintln!("{}", render::escape::stderr(&outcome.to_string()));
     Ok(code)
 }
 
@@ -365,7 +366,7 @@ fn run_fingerprint(paths: &[String]) -> Result<ExitCode> {
     for path in paths {
         let source = Source::read(path)?;
         let plan = plan::parse_plan(&source)?;
-        println!("{}  {}", plan.digest, plan.name);
+        println!("{}  {}", plan.digest, render::escape::terminal(&plan.name));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -19,7 +19,8 @@ fn main() -> ExitCode {
     match plangate::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("plangate: error: {e:#}");
+            // Error text can carry plan or API text: one escaper for stderr.
+            eprintln!("{}", plangate::render::escape::stderr(&format!("plangate: error: {e:#}")));
             ExitCode::from(2)
         }
     }

@@ -4,6 +4,12 @@
 //! Mirrors (`after_unknown`, `*_sensitive`) follow the value's structure: a
 //! `true` marks a leaf or a whole subtree, known leaves are omitted inside
 //! objects, and a plain `false` (or an absent mirror) marks nothing.
+//!
+//! Fail closed: a mirror node that is neither a boolean, an object, an array
+//! nor `null` (a number, a string) marks its whole subtree, and so does an
+//! object or array mirror node whose value is of another kind
+//! (`{"password":[true]}` over a string): a mark that cannot be understood
+//! never reads as "nothing marked".
 
 use std::collections::BTreeSet;
 
@@ -42,7 +48,7 @@ pub enum Mark<'v> {
 pub fn mark_at<'v>(mirror: &'v Value, path: &Path) -> Mark<'v> {
     let mut m = mirror;
     for step in &path.0 {
-        if m == &Value::Bool(true) {
+        if marks_whole(m) {
             return Mark::Whole;
         }
         match child(m, step) {
@@ -51,10 +57,16 @@ pub fn mark_at<'v>(mirror: &'v Value, path: &Path) -> Mark<'v> {
         }
     }
     match m {
-        Value::Bool(true) => Mark::Whole,
+        _ if marks_whole(m) => Mark::Whole,
         Value::Object(_) | Value::Array(_) if any_true(m) => Mark::Partial(m),
         _ => Mark::None,
     }
+}
+
+/// Whether a mirror node marks its whole subtree: `true`, or a scalar that
+/// is no mirror value at all (fail closed).
+pub fn marks_whole(node: &Value) -> bool {
+    matches!(node, Value::Bool(true) | Value::Number(_) | Value::String(_))
 }
 
 /// Whether a mirror marks anything.
@@ -63,7 +75,8 @@ pub fn any_true(mirror: &Value) -> bool {
         Value::Bool(b) => *b,
         Value::Object(m) => m.values().any(any_true),
         Value::Array(a) => a.iter().any(any_true),
-        _ => false,
+        Value::Null => false,
+        Value::Number(_) | Value::String(_) => true,
     }
 }
 
@@ -202,9 +215,12 @@ impl<'a> RawLookup<'a> {
 /// Collects every scalar under a `true` of `mirror` in `value` (the secrets
 /// a sensitivity mirror marks), as display strings, navigating the raw value
 /// along the mirror so that only marked subtrees are parsed.
+///
+/// A mirror whose shape disagrees with the value where it marks something
+/// (an object mirror over a list or a string) marks the whole value.
 pub fn collect_marked_raw(value: &RawValue, mirror: &Value, out: &mut Vec<String>) {
     match mirror {
-        Value::Bool(true) => collect_all(&parse(Some(value)), out),
+        m if marks_whole(m) => collect_all(&parse(Some(value)), out),
         Value::Object(m) if any_true(mirror) && raw_nav::kind(Some(value)) == Kind::Object => {
             let members = raw_nav::members(value);
             for (k, sub) in m {
@@ -221,19 +237,36 @@ pub fn collect_marked_raw(value: &RawValue, mirror: &Value, out: &mut Vec<String
                 }
             }
         }
+        Value::Object(_) | Value::Array(_) if any_true(mirror) => collect_all(&parse(Some(value)), out),
         _ => {}
     }
 }
 
-/// Collects every scalar of a value as a display string.
+/// Collects every scalar of a value as a display string, and the object
+/// keys inside it that are not attribute names (a sensitive map can be keyed
+/// by a secret, `{ (var.token) = ... }`, and after a rotation that key may be
+/// the only place the old secret is marked). Keys that read as attribute
+/// names (`password`, `db_user`) are left out, so that a marked object does
+/// not mask its field names everywhere.
 pub fn collect_all(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Null | Value::Bool(_) => {}
         Value::String(s) => out.push(s.clone()),
         Value::Number(n) => out.push(n.to_string()),
-        Value::Object(m) => m.values().for_each(|v| collect_all(v, out)),
+        Value::Object(m) => m.iter().for_each(|(k, v)| {
+            if !is_attribute_name(k) {
+                out.push(k.clone());
+            }
+            collect_all(v, out)
+        }),
         Value::Array(a) => a.iter().for_each(|v| collect_all(v, out)),
     }
+}
+
+/// `snake_case` names, as providers spell attributes.
+fn is_attribute_name(k: &str) -> bool {
+    let mut chars = k.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase()) && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 #[cfg(test)]
@@ -305,6 +338,25 @@ mod tests {
         assert_eq!(mark_at(&m, &Path::root().child_key("list").child_index(0)), Mark::None);
         assert!(matches!(mark_at(&m, &Path::root().child_key("input")), Mark::Partial(_)));
         assert_eq!(mark_at(&json!(true), &Path::root().child_key("x")), Mark::Whole);
+    }
+
+    #[test]
+    fn marks_that_cannot_be_understood_mark_everything_below() {
+        let raw: &RawValue = serde_json::from_str(r#"{"password":"hunter2","n":7,"m":{"k":"v","Tok-3n":1}}"#).unwrap();
+        for mirror in [json!({"password": [true]}), json!({"password": 1}), json!({"password": "yes"})] {
+            let mut out = Vec::new();
+            collect_marked_raw(raw, &mirror, &mut out);
+            assert_eq!(out, ["hunter2"], "{mirror}");
+            // A display reading the mirror alone still sees a mark there.
+            assert_ne!(mark_at(&mirror, &Path::root().child_key("password")), Mark::None, "{mirror}");
+        }
+        let mut out = Vec::new();
+        collect_marked_raw(raw, &json!([true]), &mut out);
+        out.sort();
+        assert_eq!(out, ["1", "7", "Tok-3n", "hunter2", "v"]);
+        let mut out = Vec::new();
+        collect_marked_raw(raw, &json!({"password": false, "m": null}), &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub fn render(review: &Review, out: &mut dyn Write) -> std::io::Result<()> {
             .collect(),
     };
     let mut w = std::io::BufWriter::new(out);
-    serde_json::to_writer_pretty(&mut w, &report)?;
+    super::escape::write_json(&mut w, &report)?;
     w.write_all(b"\n")?;
     w.flush()
 }

@@ -328,7 +328,9 @@ pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
     let drift = analyze::relevant_drift(plan, policy, &redactor, opts.attribute_diffs);
     b.drift_findings(&drift, opts.env);
     let outputs = analysed.outputs;
-    finish(b, "check", plan_info(plan), None, changes, Vec::new(), drift, outputs, opts)
+    let mut review = finish(b, "check", plan_info(plan), None, changes, Vec::new(), drift, outputs, opts);
+    redact::mask_review(&mut review, &redactor);
+    review
 }
 
 /// `plangate review`: prod against the approved staging plan.
@@ -359,7 +361,10 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
     b.parity(staging, prod, &changes);
     let drift = analyze::relevant_drift(prod, policy, &redactor, diffs);
     b.drift_findings(&drift, Env::Prod);
-    finish(b, "review", plan_info(prod), Some(plan_info(staging)), changes, staging_changes, drift, p.outputs, opts)
+    let mut review =
+        finish(b, "review", plan_info(prod), Some(plan_info(staging)), changes, staging_changes, drift, p.outputs, opts);
+    redact::mask_review(&mut review, &redactor);
+    review
 }
 
 #[allow(clippy::too_many_arguments)] // one call site each in check and review; a struct would only rename these

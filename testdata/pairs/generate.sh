@@ -44,6 +44,7 @@ ALL_SCENARIOS=(
   stateful-delete-removed-config
   errored-prod
   nothing-to-do
+  secret-copies
 )
 
 SCEN=""
@@ -577,6 +578,69 @@ EOF
 Staging: every resource is a no-op, and so is the `app_name` output (`applyable: false`).
 Prod: the same, every resource and output is a no-op.
 Reviewer should be told: no changes in either environment, so there is nothing to gate.
+EOF
+}
+
+###############################################################################
+scenario_secret-copies() {
+  begin secret-copies
+  cat >main.tf <<'EOF'
+variable "env" { type = string }
+variable "token" {
+  type      = string
+  sensitive = true
+}
+variable "key_pem" {
+  type      = string
+  sensitive = true
+}
+
+# The secret as a map key: the whole input is marked, but terraform_data's
+# computed output carries the same map unmarked.
+resource "terraform_data" "keyed" {
+  input = { (var.token) = "value-${var.env}" }
+}
+
+# The secret in the encodings Terraform's functions produce, unmarked.
+resource "terraform_data" "encoded" {
+  input = {
+    b64       = nonsensitive(base64encode(var.token))
+    url       = nonsensitive(urlencode(var.token))
+    json      = nonsensitive(jsonencode({ t = var.token }))
+    yaml      = nonsensitive(yamlencode({ tls = { key = var.key_pem } }))
+    user_data = nonsensitive(base64encode("#!/bin/sh\nexport TOKEN='${var.token}'\n"))
+  }
+}
+
+# The secret in a for_each key, so in the resource address.
+resource "terraform_data" "per_key" {
+  for_each = toset([nonsensitive("eu-${var.token}")])
+  input    = each.key
+}
+
+# The secret as an output's map key.
+output "by_token" {
+  value = { (nonsensitive(var.token)) = var.env }
+}
+EOF
+  tfvars() { # ENV TOKEN
+    cat >"$1.tfvars" <<EOF2
+env     = "$1"
+token   = "$2"
+key_pem = "-----BEGIN KEY-----\nMIIE${1}QIBADANBgkq\r\nhkiG9w0BAQEFAASC\n-----END KEY-----"
+EOF2
+  }
+  tfvars staging 'stg&<Tok3n> old/1'
+  tfvars prod 'prd&<Tok3n> old/2'
+  apply_baseline
+  tfvars staging 'stg&<Tok3n> new/1'
+  tfvars prod 'prd&<Tok3n> new/2'
+  plan_both
+  readme <<'EOF'
+# secret-copies
+`var.token` (sensitive) rotates in both environments: staging `stg&<Tok3n> old/1` -> `stg&<Tok3n> new/1`, prod `prd&<Tok3n> old/2` -> `prd&<Tok3n> new/2`; `var.key_pem` (sensitive, multi-line, one CRLF line end) holds `MIIEstagingQIBADANBgkq` / `MIIEprodQIBADANBgkq` and `hkiG9w0BAQEFAASC`.
+Copies of the secrets that Terraform does not mark: the key of `keyed.output` (map key), `encoded.input.*` (base64encode, urlencode, jsonencode with `\u0026`/`\u003c`/`\u003e`, yamlencode re-indenting the PEM, base64 of a script holding the token), the for_each key of `per_key` (so its address), and the key of output `by_token`.
+Reviewer should be told: every copy is masked in every format; none of the token or key strings appears in any output.
 EOF
 }
 

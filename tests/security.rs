@@ -1,0 +1,269 @@
+//! Trust, end to end through the binary: no secret leaks into any output
+//! format (text with and without colour, Markdown, JSON, stderr), no plan
+//! text injects Markdown links, mentions or references or terminal control
+//! sequences, and input that cannot be understood is refused (exit 2) with a
+//! message that quotes no plan content.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+
+fn plangate() -> Command {
+    let mut c = Command::cargo_bin("plangate").unwrap();
+    c.env_remove("NO_COLOR");
+    c
+}
+
+/// Every output of `args` (plus `--format`/`--color`), with the exit code of each.
+fn all_outputs(args: &[&str]) -> Vec<(String, i32, String, String)> {
+    let formats: [&[&str]; 4] = [
+        &["--format", "text", "--color", "never"],
+        &["--format", "text", "--color", "always"],
+        &["--format", "markdown"],
+        &["--format", "json"],
+    ];
+    formats
+        .iter()
+        .map(|f| {
+            let out = plangate().args(args).args(*f).args(["--today", "2026-11-24"]).output().unwrap();
+            (
+                f.join(" "),
+                out.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn assert_absent(outputs: &[(String, i32, String, String)], forbidden: &[&str]) {
+    for (format, code, stdout, stderr) in outputs {
+        assert!(*code == 0 || *code == 1, "{format}: exit {code}: {stderr}");
+        for bad in forbidden {
+            assert!(!stdout.contains(bad), "{format}: stdout contains {bad:?}:\n{stdout}");
+            assert!(!stderr.contains(bad), "{format}: stderr contains {bad:?}:\n{stderr}");
+        }
+    }
+}
+
+fn write(dir: &str, name: &str, v: &Value) -> String {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn write_bytes(dir: &str, name: &str, bytes: &[u8]) -> String {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A plan of `changes`, with root variables `vars` declared sensitive.
+fn plan(vars: &[(&str, Value)], changes: Value, outputs: Value, drift: Value) -> Value {
+    let variables: serde_json::Map<String, Value> =
+        vars.iter().map(|(k, v)| ((*k).to_owned(), json!({ "value": v }))).collect();
+    let declared: serde_json::Map<String, Value> =
+        vars.iter().map(|(k, _)| ((*k).to_owned(), json!({ "sensitive": true }))).collect();
+    json!({
+        "format_version": "1.2",
+        "terraform_version": "1.11.4",
+        "variables": variables,
+        "resource_changes": changes,
+        "resource_drift": drift,
+        "output_changes": outputs,
+        "configuration": { "root_module": { "variables": declared } },
+        "errored": false, "complete": true, "applyable": true
+    })
+}
+
+fn rc(address: &str, actions: &[&str], before: Value, after: Value) -> Value {
+    let (type_, name) = {
+        let base = address.split('[').next().unwrap();
+        let parts: Vec<&str> = base.rsplitn(2, '.').collect();
+        (parts[1].rsplit('.').next().unwrap().to_owned(), parts[0].to_owned())
+    };
+    json!({
+        "address": address, "mode": "managed", "type": type_, "name": name,
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": { "actions": actions, "before": before, "after": after, "after_unknown": {},
+                    "before_sensitive": {}, "after_sensitive": {} }
+    })
+}
+
+#[test]
+fn real_terraform_copies_of_secrets_are_masked_in_every_format() {
+    let s = "testdata/pairs/secret-copies/staging.json";
+    let p = "testdata/pairs/secret-copies/prod.json";
+    let mut forbidden = vec!["Tok3n", "MIIEstaging", "MIIEprod", "hkiG9w0BAQEFAASC", "Tok3n%3E"];
+    // base64 of each token, as base64encode writes it.
+    let b64 = [
+        "c3RnJjxUb2szbj4gb2xkLzE=",
+        "c3RnJjxUb2szbj4gbmV3LzE=",
+        "cHJkJjxUb2szbj4gb2xkLzI=",
+        "cHJkJjxUb2szbj4gbmV3LzI=",
+    ];
+    forbidden.extend(b64);
+    let outputs = all_outputs(&["review", "--staging", s, "--prod", p]);
+    assert_absent(&outputs, &forbidden);
+    let outputs = all_outputs(&["check", p]);
+    assert_absent(&outputs, &forbidden);
+    // The masking still says where things are.
+    let (_, _, json, _) = &all_outputs(&["review", "--staging", s, "--prod", p])[3];
+    let report: Value = serde_json::from_str(json).unwrap();
+    let addresses: Vec<&str> = report["changes"].as_array().unwrap().iter().map(|c| c["address"].as_str().unwrap()).collect();
+    assert!(addresses.contains(&"terraform_data.per_key[\"eu-(sensitive)\"]"), "{addresses:?}");
+}
+
+/// Secrets in map keys, paths, `replace_paths`, instance keys, previous
+/// addresses, output names and drift, long and short.
+#[test]
+fn secrets_in_keys_paths_and_addresses_are_masked_in_every_format() {
+    let secret = "hunter2-Sekrit";
+    let short = "q7z";
+    let staging = plan(
+        &[("pw", json!("stg-Passw0rd!")), ("pin", json!("r4x"))],
+        json!([
+            rc("aws_db_instance.db", &["update"], json!({"input": {}, "n": 1}), json!({"input": {}, "n": 2})),
+        ]),
+        json!({}),
+        json!([]),
+    );
+    let mut moved = rc(
+        &format!("aws_s3_bucket.b[\"{secret}\"]"),
+        &["update"],
+        json!({"tags": {"x": "1"}}),
+        json!({"tags": {"x": "2"}}),
+    );
+    moved["previous_address"] = json!(format!("aws_s3_bucket.old[\"{secret}\"]"));
+    let mut replaced =
+        rc(&format!("aws_instance.i[\"{short}\"]"), &["delete", "create"], json!({"ami": "a"}), json!({"ami": "b"}));
+    replaced["change"]["replace_paths"] = json!([["user_data", secret], ["tags", short]]);
+    replaced["action_reason"] = json!("replace_because_cannot_update");
+    let prod = plan(
+        &[("pw", json!(secret)), ("pin", json!(short))],
+        json!([
+            rc(
+                "aws_db_instance.db",
+                &["update"],
+                json!({"input": {}, "n": 1}),
+                json!({"input": {secret: "v", short: "w"}, "n": 2, "copy": format!("tok={secret}")})
+            ),
+            moved,
+            replaced,
+        ]),
+        json!({
+            secret: { "actions": ["create"], "before": null, "after": 1, "after_unknown": false,
+                      "before_sensitive": false, "after_sensitive": false },
+            "plain": { "actions": ["update"], "before": {"k": "a"}, "after": {(secret): "b"},
+                       "after_unknown": false, "before_sensitive": false, "after_sensitive": false }
+        }),
+        json!([rc("aws_db_instance.db", &["update"], json!({"input": {}}), json!({"input": {secret: "drifted"}}))]),
+    );
+    let s = write("keys", "staging.json", &staging);
+    let p = write("keys", "prod.json", &prod);
+    let forbidden = [secret, "hunter2", "Sekrit", "\"q7z\"", "[q7z]", ".q7z", "stg-Passw0rd"];
+    assert_absent(&all_outputs(&["review", "--staging", &s, "--prod", &p]), &forbidden);
+    assert_absent(&all_outputs(&["check", &p]), &forbidden);
+    // The diverged finding names the extra edit, masked.
+    let (_, _, json, _) = &all_outputs(&["review", "--staging", &s, "--prod", &p])[3];
+    assert!(json.contains("(sensitive)"), "{json}");
+}
+
+/// Hostile text in names, keys, addresses and values renders no mention,
+/// link or reference in Markdown outside code, and no raw control or
+/// invisible character in any format.
+#[test]
+fn hostile_text_injects_nothing_in_any_format() {
+    let hostile = [
+        "@all",
+        "https://evil.example/approve",
+        "#123",
+        "owner/repo#1",
+        "a\u{1b}[31mred",
+        "b\u{9b}31m",
+        "rtl\u{202e}txt",
+        "alm\u{061c}x",
+        "zw\u{200b}sp",
+        "ls\u{2028}x",
+        "ps\u{2029}x",
+        "del\u{7f}x",
+        "::error::pwned",
+    ];
+    let mut changes = Vec::new();
+    for (i, h) in hostile.iter().enumerate() {
+        changes.push(rc(
+            &format!("aws_s3_bucket.b[\"{h}\"]"),
+            &["update"],
+            json!({"tags": {"Name": "old"}, "note": "x"}),
+            json!({"tags": {(*h): "v", "Name": *h}, "note": format!("{h}\n::warning::line {i}")}),
+        ));
+    }
+    let staging = plan(&[], json!([]), json!({}), json!([]));
+    let prod = plan(&[], json!(changes), json!({}), json!([]));
+    let s = write("hostile", "staging.json", &staging);
+    let p = write("hostile", "prod.json", &prod);
+    for (format, code, stdout, stderr) in all_outputs(&["review", "--staging", &s, "--prod", &p]) {
+        assert!(code == 0 || code == 1, "{format}: {stderr}");
+        for c in ['\u{9b}', '\u{202e}', '\u{061c}', '\u{200b}', '\u{2028}', '\u{2029}', '\u{7f}'] {
+            assert!(!stdout.contains(c), "{format}: raw U+{:04X}", c as u32);
+        }
+        if !format.contains("always") {
+            assert!(!stdout.contains('\u{1b}'), "{format}: raw ESC");
+        } else {
+            assert!(!stdout.contains("\u{1b}[31mred"), "{format}: plan ESC");
+        }
+        for line in stdout.lines() {
+            assert!(!line.trim_start().starts_with("::"), "{format}: workflow command line {line:?}");
+        }
+        if format.contains("markdown") {
+            for line in markdown_prose(&stdout) {
+                for bad in ["@all", "https://evil", "#123", "repo#1"] {
+                    assert!(!line.contains(bad), "markdown prose renders {bad:?}: {line}");
+                }
+            }
+        }
+    }
+}
+
+/// The Markdown lines outside fenced code blocks, with inline code spans removed.
+fn markdown_prose(md: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut fence: Option<String> = None;
+    for line in md.lines() {
+        let t = line.trim_start();
+        if let Some(f) = &fence {
+            if t.starts_with(f.as_str()) && t.trim_end().chars().all(|c| c == '`') {
+                fence = None;
+            }
+            continue;
+        }
+        if t.starts_with("```") {
+            fence = Some(t.chars().take_while(|&c| c == '`').collect());
+            continue;
+        }
+        // Drop code spans: runs between equal backtick fences.
+        let mut prose = String::new();
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i] == '`' {
+                let n = chars[i..].iter().take_while(|&&c| c == '`').count();
+                let fence: String = "`".repeat(n);
+                let rest: String = chars[i + n..].iter().collect();
+                if let Some(end) = rest.find(&fence) {
+                    i += n + rest[..end].chars().count() + n;
+                    continue;
+                }
+            }
+            prose.push(chars[i]);
+            i += 1;
+        }
+        out.push(prose);
+    }
+    out
+}
