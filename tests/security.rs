@@ -115,7 +115,8 @@ fn real_terraform_copies_of_secrets_are_masked_in_every_format() {
     // The masking still says where things are.
     let (_, _, json, _) = &all_outputs(&["review", "--staging", s, "--prod", p])[3];
     let report: Value = serde_json::from_str(json).unwrap();
-    let addresses: Vec<&str> = report["changes"].as_array().unwrap().iter().map(|c| c["address"].as_str().unwrap()).collect();
+    let addresses: Vec<&str> =
+        report["changes"].as_array().unwrap().iter().map(|c| c["address"].as_str().unwrap()).collect();
     assert!(addresses.contains(&"terraform_data.per_key[\"eu-(sensitive)\"]"), "{addresses:?}");
 }
 
@@ -127,9 +128,7 @@ fn secrets_in_keys_paths_and_addresses_are_masked_in_every_format() {
     let short = "q7z";
     let staging = plan(
         &[("pw", json!("stg-Passw0rd!")), ("pin", json!("r4x"))],
-        json!([
-            rc("aws_db_instance.db", &["update"], json!({"input": {}, "n": 1}), json!({"input": {}, "n": 2})),
-        ]),
+        json!([rc("aws_db_instance.db", &["update"], json!({"input": {}, "n": 1}), json!({"input": {}, "n": 2})),]),
         json!({}),
         json!([]),
     );
@@ -266,4 +265,30 @@ fn markdown_prose(md: &str) -> Vec<String> {
         out.push(prose);
     }
     out
+}
+
+/// Windows-made files: UTF-16 (PowerShell 5's `>`) is refused with a
+/// message saying how to write UTF-8; a UTF-8 byte order mark is accepted.
+#[test]
+fn windows_encodings() {
+    let plan = std::fs::read_to_string("testdata/pairs/same-change/prod.json").unwrap();
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(plan.as_bytes());
+    let p = write_bytes("windows", "bom.json", &bom);
+    let out = plangate().args(["fingerprint", &p]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let plain = plangate().args(["fingerprint", "testdata/pairs/same-change/prod.json"]).output().unwrap();
+    let digest = |o: &[u8]| String::from_utf8_lossy(o).split_whitespace().next().unwrap_or("").to_owned();
+    assert_eq!(digest(&out.stdout), digest(&plain.stdout), "a BOM does not change the digest");
+
+    let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(plan.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let be: Vec<u8> = plan.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for (name, bytes) in [("le.json", le), ("be-no-bom.json", be)] {
+        let p = write_bytes("windows", name, &bytes);
+        let out = plangate().args(["check", &p]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains("UTF-16") && stderr.contains("Out-File -Encoding utf8"), "{name}: {stderr}");
+        assert!(stderr.contains(&p), "{name}: names the file: {stderr}");
+    }
 }

@@ -101,7 +101,10 @@ const SHOW_JSON: &str = "produce the plan JSON with `terraform show -json PLANFI
 /// Parses and normalizes a plan. The returned plan borrows from `source`.
 pub fn parse_plan(source: &Source) -> Result<Plan<'_>, LoadError> {
     let name = source.name.as_str();
+    // A UTF-8 byte order mark (Windows editors, PowerShell 7's
+    // `Out-File -Encoding utf8BOM`) is not part of the JSON.
     let bytes = source.bytes();
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     sniff(name, bytes)?;
     let raw: RawPlan<'_> = serde_json::from_slice(bytes).map_err(|e| json_error(name, bytes, &e))?;
     identify(name, &raw)?;
@@ -114,6 +117,14 @@ fn sniff(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
     let Some(start) = text_start else {
         return Err(LoadError::new(name, format!("the file is empty; {SHOW_JSON}")));
     };
+    if is_utf16(bytes) {
+        return Err(LoadError::new(
+            name,
+            "this file is UTF-16 text (what Windows PowerShell 5's `>` and `Out-File` write), not UTF-8; \
+             write the plan as UTF-8: `terraform show -json PLANFILE | Out-File -Encoding utf8 plan.json` \
+             in PowerShell 5, or `>` in PowerShell 7 or cmd.exe",
+        ));
+    }
     if bytes.starts_with(b"PK\x03\x04") {
         return Err(LoadError::new(
             name,
@@ -156,6 +167,18 @@ fn sniff(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
         return Err(LoadError::new(name, format!("{what}; {SHOW_JSON}")));
     }
     Ok(())
+}
+
+/// UTF-16 with a byte order mark, or JSON's first characters as UTF-16
+/// without one (`{` then NUL, or NUL then `{`).
+fn is_utf16(bytes: &[u8]) -> bool {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return true;
+    }
+    let head = &bytes[..bytes.len().min(64)];
+    head.len() >= 4
+        && head.chunks_exact(2).all(|p| (p[0] == 0) != (p[1] == 0))
+        && (head.chunks_exact(2).all(|p| p[1] == 0) || head.chunks_exact(2).all(|p| p[0] == 0))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -266,7 +266,8 @@ pub fn collect_all(value: &Value, out: &mut Vec<String>) {
 /// `snake_case` names, as providers spell attributes.
 fn is_attribute_name(k: &str) -> bool {
     let mut chars = k.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase()) && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 #[cfg(test)]

@@ -133,9 +133,7 @@ pub fn md_text(s: &str) -> String {
             // `scheme://` autolinks.
             ':' => next == Some('/'),
             // `www.` autolinks.
-            'w' | 'W' => {
-                next == Some('.') && i >= 2 && chars[i - 2..i].iter().all(|p| p.eq_ignore_ascii_case(&'w'))
-            }
+            'w' | 'W' => next == Some('.') && i >= 2 && chars[i - 2..i].iter().all(|p| p.eq_ignore_ascii_case(&'w')),
             // `GH-1` references.
             'h' | 'H' => next == Some('-') && i >= 1 && chars[i - 1].eq_ignore_ascii_case(&'g'),
             _ => false,
@@ -287,8 +285,25 @@ mod tests {
 
     /// Every hidden character class, one example each.
     const HIDDEN: &[char] = &[
-        '\u{1b}', '\u{7f}', '\u{85}', '\u{9b}', '\u{061c}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{200e}', '\u{200f}',
-        '\u{2028}', '\u{2029}', '\u{202a}', '\u{202e}', '\u{2060}', '\u{2066}', '\u{2069}', '\u{feff}', '\u{00ad}',
+        '\u{1b}',
+        '\u{7f}',
+        '\u{85}',
+        '\u{9b}',
+        '\u{061c}',
+        '\u{200b}',
+        '\u{200c}',
+        '\u{200d}',
+        '\u{200e}',
+        '\u{200f}',
+        '\u{2028}',
+        '\u{2029}',
+        '\u{202a}',
+        '\u{202e}',
+        '\u{2060}',
+        '\u{2066}',
+        '\u{2069}',
+        '\u{feff}',
+        '\u{00ad}',
         '\u{e0041}',
     ];
 

@@ -361,8 +361,17 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
     b.parity(staging, prod, &changes);
     let drift = analyze::relevant_drift(prod, policy, &redactor, diffs);
     b.drift_findings(&drift, Env::Prod);
-    let mut review =
-        finish(b, "review", plan_info(prod), Some(plan_info(staging)), changes, staging_changes, drift, p.outputs, opts);
+    let mut review = finish(
+        b,
+        "review",
+        plan_info(prod),
+        Some(plan_info(staging)),
+        changes,
+        staging_changes,
+        drift,
+        p.outputs,
+        opts,
+    );
     redact::mask_review(&mut review, &redactor);
     review
 }
