@@ -95,7 +95,10 @@ create a duplicate. Also raised for replacements whose old object is forgotten (
         level: Level::Warn,
         summary: "a prod change with no counterpart change in staging",
         explain: "Prod changes a resource that staging's approved plan does not change (staging leaves it \
-unchanged, or does not have it). The change was never exercised in staging.",
+unchanged, or does not have it). The change was never exercised in staging. Instances that differ only by \
+key are one finding for the resource naming the instances (a count or for_each that grows only in prod); an \
+instance staging does not have matches another instance of the resource whose change makes the same edits, \
+wherever the instance keys are in the address (`module.svc[\"stg-eu\"]` and `module.svc[\"prod-eu\"]`).",
     },
     RuleInfo {
         id: "escalated",
@@ -110,11 +113,25 @@ An instance staging does not have is compared with its siblings instead: a diffe
     RuleInfo {
         id: "diverged",
         level: Level::Warn,
-        summary: "same resource and action, but prod changes attributes staging did not",
-        explain: "Prod and staging both change the resource, but prod's change touches attribute paths \
-staging's does not (values are never compared, only which attributes change), or prod does something \
-different but not more destructive than staging (for example an update where staging replaced). \
-Ignore paths that legitimately differ with `[compare] ignore_paths`.",
+        summary: "prod makes an edit (attribute, line, policy element) its staging counterpart does not, or acts differently",
+        explain: "Prod and staging both change the resource, but prod makes an edit staging's change does \
+not: an attribute staging leaves alone, a line of a multi-line string (a script, `user_data`) staging does \
+not add or remove, or a leaf or list element of a JSON- or YAML-encoded string (an IAM policy gaining \
+`s3:DeleteObject`, a container definition, a Kubernetes manifest); or prod does something different but not \
+more destructive than staging (an update where staging replaced). The message names every extra edit by \
+path and kind; the text and Markdown reports show each prod edit beside staging's. Staging's environment \
+tokens are replaced first (`[[compare.replace]]`: `stg` -> `prd`), so names that differ only by environment \
+are the same edit. Ignore paths that legitimately differ with `[compare] ignore_paths`.",
+    },
+    RuleInfo {
+        id: "value-differs",
+        level: Level::Info,
+        summary: "prod and staging make the same edit with different values (after normalization)",
+        explain: "Prod and staging make the same edits, but some take other values in prod (staging \
+`instance_class -> \"db.t3.medium\"`, prod `-> \"db.r6g.xlarge\"`; `--replicas 2` and `--replicas 6` on the \
+same line of a script). Sizes and counts legitimately differ between environments, so this is information; \
+whether staging is still of the same kind is the parity check's job. Values are compared after staging's \
+environment tokens are replaced (`[[compare.replace]]`).",
     },
     RuleInfo {
         id: "staging-only",

@@ -111,9 +111,14 @@ fn same_change_in_both_environments_passes() {
     let (code, r) = review_json("same-change", &[]);
     assert_eq!(code, 0);
     assert_eq!(r["verdict"], "pass", "{:?}", findings(&r));
+    // Same edits; only the size differs (staging t3, prod m5): information.
     for c in r["changes"].as_array().unwrap() {
-        assert_eq!(c["staging"]["status"], "matched", "{c}");
+        assert_eq!(c["staging"]["status"], "value-differs", "{c}");
+        assert_eq!(c["staging"]["value_differences"], serde_json::json!(["input.size"]), "{c}");
+        assert_eq!(c["staging"]["extra_edits"], serde_json::json!([]), "{c}");
+        assert_eq!(c["finding_ids"], serde_json::json!(["value-differs"]), "{c}");
     }
+    assert!(r["findings"].as_array().unwrap().iter().all(|f| f["level"] == "info"));
 }
 
 #[test]
@@ -149,11 +154,20 @@ fn extra_instances_match_their_siblings() {
 #[test]
 fn removed_for_each_keys_are_not_in_staging() {
     let (_, r) = review_json("removed-for-each-keys", &[]);
-    assert!(has(&r, "not-in-staging", r#"terraform_data.queue["audit"]"#), "{:?}", findings(&r));
     assert!(has(&r, "destructive", r#"terraform_data.queue["audit"]"#));
-    // Staging has the key, unchanged: prod's delete is not in staging (not a
-    // comparison of two changes, so not `escalated`).
-    assert!(has(&r, "not-in-staging", r#"terraform_data.queue["legacy/billing"]"#));
+    // Staging has the keys, unchanged: prod's deletes are not in staging (not
+    // a comparison of two changes, so not `escalated`), and the two deletes
+    // are one finding for the resource naming both instances.
+    let not_in: Vec<&Value> =
+        r["findings"].as_array().unwrap().iter().filter(|f| f["id"] == "not-in-staging").collect();
+    assert_eq!(not_in.len(), 1, "{:?}", findings(&r));
+    assert_eq!(not_in[0]["address"], "terraform_data.queue");
+    let message = not_in[0]["message"].as_str().unwrap();
+    assert!(message.contains(r#"queue["audit"]"#) && message.contains(r#"queue["legacy/billing"]"#), "{message}");
+    for key in ["audit", "legacy/billing"] {
+        let c = change(&r, &format!("terraform_data.queue[\"{key}\"]"));
+        assert!(c["finding_ids"].as_array().unwrap().contains(&Value::from("not-in-staging")), "{c}");
+    }
     assert!(!has(&r, "escalated", r#"terraform_data.queue["legacy/billing"]"#));
     assert!(!findings(&r).iter().any(|(_, a)| a == r#"terraform_data.queue["orders"]"#));
     assert_eq!(change(&r, r#"terraform_data.queue["audit"]"#)["action_reason"], "delete_because_each_key");
@@ -376,8 +390,23 @@ fn addresses_that_embed_the_environment_match_through_the_policy_map() {
         let out = c.output().unwrap();
         serde_json::from_slice::<Value>(&out.stdout).unwrap()
     };
+    // The built-in `[[compare.replace]]` pair `staging`/`prod` already
+    // matches these.
     let without = run(false);
-    assert!(has(&without, "not-in-staging", r#"module.env["prod"].aws_instance.app"#));
+    let app = change(&without, r#"module.env["prod"].aws_instance.app"#);
+    assert_eq!(app["staging"]["via"], "normalized");
+    assert_eq!(app["staging"]["address"], r#"module.env["staging"].aws_instance.app"#);
+    let bare = {
+        let out = plangate()
+            .args(["review", "--staging", &format!("{dir}/staging.json"), "--prod", &format!("{dir}/prod.json")])
+            .args(["--format", "json", "--no-default-policy"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    // Without any pair, the module instance key still finds its sibling.
+    assert_eq!(change(&bare, r#"module.env["prod"].aws_instance.app"#)["staging"]["via"], "sibling");
+    assert!(has(&bare, "not-in-staging", "aws_s3_bucket.logs_prod"));
     let with = run(true);
     let app = change(&with, r#"module.env["prod"].aws_instance.app"#);
     assert_eq!(app["staging"]["via"], "mapped");

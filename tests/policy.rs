@@ -24,6 +24,13 @@ fn documented_example_parses() {
     assert_eq!(policy.rules.len(), 2);
     assert_eq!(policy.exceptions.len(), 1);
     assert_eq!(policy.address_maps.len(), 2);
+    assert_eq!(policy.replace.len(), 2);
+    // The pairs take effect, whole tokens only.
+    assert_eq!(
+        policy.normalize_staging("arn:aws:iam::111111111111:role/app-staging.example.com"),
+        "arn:aws:iam::222222222222:role/app-example.com"
+    );
+    assert_eq!(policy.normalize_staging("1111111111112"), "1111111111112");
     plangate().args(["policy", "validate", "docs/examples/policy.toml"]).assert().success();
 }
 

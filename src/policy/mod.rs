@@ -11,6 +11,7 @@ mod builtin;
 pub mod parity;
 mod parse;
 pub mod pattern;
+pub(crate) mod replace;
 pub mod show;
 
 use std::collections::BTreeMap;
@@ -153,6 +154,17 @@ pub struct AddressMap {
     pub origin: Origin,
 }
 
+/// `[[compare.replace]]`: an environment token in staging and its prod
+/// counterpart (`stg` / `prd`), substituted whole in staging's values, paths,
+/// lines and addresses before they are compared with prod's.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    pub staging: String,
+    pub prod: String,
+    pub reason: Option<String>,
+    pub origin: Origin,
+}
+
 /// `[levels]` entry.
 #[derive(Debug, Clone)]
 pub struct LevelOverride {
@@ -176,6 +188,8 @@ pub struct Policy {
     pub parity: Vec<Parity>,
     /// `[[one_way]]`: edits a rollback cannot undo.
     pub one_way: Vec<OneWay>,
+    /// Environment tokens, in the order the files declare them.
+    pub replace: Vec<TokenPair>,
     /// One glob set over the type patterns of `stateful`, built on first use
     /// (a plan asks once per change; 200 single globs per ask was the
     /// review's hottest path).

@@ -10,6 +10,7 @@ use toml_edit::{ImDocument, Item, TableLike, Value};
 use super::pattern::{AddressGlob, PathPattern, TypeGlob};
 use super::{
     ACTION_SELECTORS, AddressMap, Date, Disruptive, EnvScope, Exception, LevelOverride, Origin, Policy, Rule, Stateful,
+    TokenPair,
 };
 use crate::rules::{self, Level};
 
@@ -448,7 +449,43 @@ impl Loader {
                 _ => self.problem(ctx, &sp, "`compare.map` must be an array of tables: `[[compare.map]]`".into()),
             }
         }
+        if let Some((item, sp)) = f.get_item("replace") {
+            self.compare_replace(ctx, item, &sp);
+        }
         f.unknown_keys(self, ctx, "compare");
+    }
+
+    /// `[[compare.replace]]`: environment-token pairs.
+    fn compare_replace(&mut self, ctx: &FileCtx, item: &Item, sp: &Option<Range<usize>>) {
+        let Some(Node::Array(items)) = node(item) else {
+            self.problem(ctx, sp, "`compare.replace` must be an array of tables: `[[compare.replace]]`".into());
+            return;
+        };
+        for (entry, esp) in items {
+            let Node::Table(t) = entry else {
+                self.problem(ctx, &esp, "each `compare.replace` entry must be a table".into());
+                continue;
+            };
+            let ef = Fields::new(t);
+            let staging = ef.opt_str(self, ctx, "staging");
+            let prod = ef.opt_str(self, ctx, "prod");
+            let reason = ef.opt_str(self, ctx, "reason");
+            ef.unknown_keys(self, ctx, "compare.replace");
+            match (staging, prod) {
+                (Some((s, ssp)), Some((p, _))) if !s.is_empty() && !p.is_empty() && s != p => {
+                    let origin = ctx.origin(&ssp);
+                    let reason = reason.map(|(r, _)| r);
+                    self.policy.replace.push(TokenPair { staging: s, prod: p, reason, origin });
+                }
+                _ => self.problem(
+                    ctx,
+                    &esp,
+                    "a `[[compare.replace]]` entry needs different, non-empty `staging` and `prod` tokens \
+                     (`staging = \"stg\"`, `prod = \"prd\"`)"
+                        .into(),
+                ),
+            }
+        }
     }
 
     fn paths(&mut self, ctx: &FileCtx, f: &Fields<'_>, key: &str) -> Option<Vec<PathPattern>> {
@@ -620,10 +657,11 @@ impl<'d> Fields<'d> {
             "disruptive" => &["type", "address", "paths", "reason"],
             "rule" => &["id", "level", "message", "type", "address", "actions", "reasons", "paths", "env"],
             "exception" => &["rule", "address", "reason", "expires"],
-            "compare" => &["ignore_paths", "map"],
+            "compare" => &["ignore_paths", "map", "replace"],
             "compare.map" => &["prod", "staging"],
             "parity" => &["type", "attributes", "compare", "parts", "reason", "source"],
             "one_way" => &["type", "path", "direction", "from", "to", "outcome", "reason", "source"],
+            "compare.replace" => &["staging", "prod", "reason"],
             _ => &[],
         };
         for (key, _) in self.table.iter() {

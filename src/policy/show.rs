@@ -54,5 +54,9 @@ pub fn show(p: &Policy) -> String {
     for m in &p.address_maps {
         let _ = writeln!(s, "  map prod `{}` <-> staging `{}`  [{}]", m.prod, m.staging, m.origin);
     }
+    for r in &p.replace {
+        let why = r.reason.as_deref().map_or(String::new(), |w| format!(" {w}"));
+        let _ = writeln!(s, "  replace staging `{}` -> prod `{}`{why}  [{}]", r.staging, r.prod, r.origin);
+    }
     s
 }

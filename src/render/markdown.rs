@@ -592,6 +592,7 @@ fn change_item(review: &Review, c: &Change, context: Context) -> String {
 fn staging_text(c: &Change, m: &StagingMatch) -> String {
     let status = match m.status {
         MatchStatus::Matched => "matches staging",
+        MatchStatus::ValueDiffers => "same edits as staging, other values",
         MatchStatus::Diverged => "diverged from staging",
         MatchStatus::Escalated => "more destructive than staging",
         MatchStatus::Absent => "not in staging",
@@ -610,6 +611,7 @@ fn staging_text(c: &Change, m: &StagingMatch) -> String {
         Some(Via::Mapped) => ", mapped address",
         Some(Via::PreviousAddress) => ", by previous address",
         Some(Via::Sibling) => ", another instance",
+        Some(Via::Normalized) => ", same name after environment tokens",
         Some(Via::Address) | None => "",
     });
     let mut s = format!("{status} ({detail})");
@@ -658,6 +660,12 @@ fn change_lines(c: &Change, context: Context) -> Vec<String> {
     }
     for a in &c.attributes {
         attr_lines(a, &mut raw);
+    }
+    if let Some(m) = c.staging.as_ref().filter(|m| m.status != MatchStatus::Matched && !m.notes.is_empty()) {
+        raw.push("# edits compared with staging's:".to_owned());
+        for n in &m.notes {
+            raw.push(format!("#   {}", super::edit_note_line(n)));
+        }
     }
     raw.iter().map(|l| md_code_line(l)).collect()
 }
@@ -761,6 +769,7 @@ mod tests {
             staging: None,
             stateful: None,
             paths: Vec::new(),
+            marks: Vec::new(),
             shape: Vec::new(),
             findings: Vec::new(),
             attributes: Vec::new(),
@@ -949,6 +958,9 @@ mod tests {
             action: Some(Action::ReplaceDestroyFirst),
             description: Some("replace".into()),
             extra_paths: Vec::new(),
+            extra_edits: Vec::new(),
+            value_differences: Vec::new(),
+            notes: Vec::new(),
         });
         let mut web = change("aws_instance.web", Action::Update);
         web.attributes = vec![AttrDiff {
@@ -964,6 +976,9 @@ mod tests {
             action: Some(Action::NoOp),
             description: Some("no-op".into()),
             extra_paths: Vec::new(),
+            extra_edits: Vec::new(),
+            value_differences: Vec::new(),
+            notes: Vec::new(),
         });
         let mut block = finding("stateful-destroy", Level::Block, "aws_db_instance.main");
         block.message = "replace (destroy before create) of a stateful resource: databases hold data".into();
@@ -1165,6 +1180,9 @@ mod tests {
                 action: Some(Action::Update),
                 description: Some(evil.clone()),
                 extra_paths: vec![evil.clone(), evil_lines.clone()],
+                extra_edits: Vec::new(),
+                value_differences: Vec::new(),
+                notes: Vec::new(),
             });
             if i == 3 {
                 c.attributes.clear();

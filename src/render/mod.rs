@@ -109,3 +109,23 @@ pub enum Format {
     Markdown,
     Json,
 }
+
+/// One prod edit beside staging's relation to it, unescaped (the caller
+/// escapes): `instance_class = "db.r6g.xlarge"  (staging: "db.t3.medium")`,
+/// `user_data: + --replicas 6  (not in staging)`. Shared by text and
+/// Markdown until the presentation model carries it.
+pub fn edit_note_line(n: &crate::review::EditNote) -> String {
+    use crate::review::{EditKind, Relation};
+    let what = match (n.kind, n.sign) {
+        (EditKind::Attribute, _) if n.text.is_empty() => n.path.clone(),
+        (EditKind::Attribute, _) => format!("{} = {}", n.path, n.text),
+        (EditKind::Line, sign) => format!("{}: {} line {}", n.path, sign.unwrap_or('~'), n.text),
+        (EditKind::Element, sign) => format!("{}: {} element {}", n.path, sign.unwrap_or('~'), n.text),
+    };
+    let staging = match &n.staging {
+        Relation::Same => "same as staging".to_owned(),
+        Relation::NotInStaging => "not in staging".to_owned(),
+        Relation::Differs(v) => format!("staging: {}", v.join(", ")),
+    };
+    format!("{what}  ({staging})")
+}

@@ -245,6 +245,7 @@ fn change_block(p: &Painter, review: &Review, c: &Change, kind: Kind, w: &mut dy
     if let Some(m) = &c.staging {
         let status = match m.status {
             MatchStatus::Matched => p.paint("matched", Style::new().green()),
+            MatchStatus::ValueDiffers => p.paint("same edits, other values", Style::new().cyan()),
             MatchStatus::Diverged => p.paint("diverged", Style::new().yellow()),
             MatchStatus::Escalated => p.paint("escalated", Style::new().red()),
             MatchStatus::Absent => p.paint("not in staging", Style::new().yellow()),
@@ -263,9 +264,16 @@ fn change_block(p: &Painter, review: &Review, c: &Change, kind: Kind, w: &mut dy
             Some(Via::Mapped) => " (mapped address)",
             Some(Via::PreviousAddress) => " (by previous address)",
             Some(Via::Sibling) => " (another instance)",
+            Some(Via::Normalized) => " (same name after environment tokens)",
             _ => "",
         };
         writeln!(w, "      staging: {status}{at}{via}")?;
+        if m.status != MatchStatus::Matched && !m.notes.is_empty() {
+            writeln!(w, "      edits compared with staging's:")?;
+            for n in &m.notes {
+                writeln!(w, "        {}", terminal(&super::edit_note_line(n)))?;
+            }
+        }
     }
     for &i in &c.findings {
         let f = &review.findings[i];

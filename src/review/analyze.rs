@@ -1,11 +1,13 @@
-//! Per-change analysis: the attribute paths a change touches, its shape for
-//! matching, and masked `before -> after` display diffs.
+//! Per-change analysis: the attribute paths a change touches (with what the
+//! mirrors mark at each), its shape for matching, and masked
+//! `before -> after` display diffs.
 //!
 //! Each change's values are parsed once, here, and dropped before the next
 //! change: memory stays proportional to the largest single resource.
 
 use serde_json::Value;
 
+use super::edits::LeafMark;
 use super::redact::{Redactor, SENSITIVE};
 use super::{Change, OutputLine};
 use crate::plan::value::{self, Mark, mark_at};
@@ -86,8 +88,13 @@ impl Diffs {
     }
 }
 
+/// The plan entries [`analyze_plan`] analyses, in the order of its changes.
+pub(super) fn sources<'p, 'a>(plan: &'p Plan<'a>) -> Vec<&'p ResourceChange<'a>> {
+    plan.changes.iter().chain(&plan.deferred).filter(|c| c.is_change()).collect()
+}
+
 pub(super) fn analyze_plan(plan: &Plan<'_>, policy: &Policy, redactor: &Redactor, diffs: Diffs) -> AnalysedPlan {
-    let todo: Vec<&ResourceChange<'_>> = plan.changes.iter().chain(&plan.deferred).filter(|c| c.is_change()).collect();
+    let todo = sources(plan);
     let changes = par_map(&todo, |c| analyze_change(c, policy, redactor, diffs.wanted(c)));
     let diffs = diffs == Diffs::All;
     let outputs = plan
@@ -158,6 +165,7 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
     let needs_values = needs_paths || (diffs && c.action == Action::Create);
     let mut changed_paths = Vec::new();
     let mut kept_paths = Vec::new();
+    let mut marks = Vec::new();
     let mut shape = Vec::new();
     let mut attributes = Vec::new();
     if needs_values {
@@ -171,6 +179,13 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
             shape.sort();
             shape.dedup();
             kept_paths = paths.clone();
+            marks = paths
+                .iter()
+                .map(|p| LeafMark {
+                    unknown: mark_at(&unknown, p) == Mark::Whole,
+                    sensitive: mark_at(&before_s, p) != Mark::None || mark_at(&after_s, p) != Mark::None,
+                })
+                .collect();
         }
         if diffs {
             let (before, after) = (value::RawLookup::new(c.values.before), value::RawLookup::new(c.values.after));
@@ -223,6 +238,7 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
         deferred: c.deferred.as_deref().map(str::to_owned),
         changed_paths,
         paths: kept_paths,
+        marks,
         staging: None,
         stateful: policy.stateful_for(&c.type_, &c.address).map(|s| s.reason.clone()),
         shape,

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::{Change, Env, Finding, Waiver};
-use crate::plan::{Action, Mode, Plan};
+use crate::plan::{Action, Mode, Plan, strip_instance_key};
 use crate::policy::{Date, EnvScope, Origin, Policy, Rule};
 use crate::rules::{self, Level};
 
@@ -25,7 +25,9 @@ pub(super) struct Builder<'p> {
     policy: &'p Policy,
     /// `check`: one plan, whatever its environment, in `Review::changes`.
     single_plan: bool,
-    findings: Vec<(Finding, Option<(List, usize)>)>,
+    /// Each finding with the changes it is about (several for a finding
+    /// grouping instances).
+    findings: Vec<(Finding, Vec<(List, usize)>)>,
 }
 
 impl<'p> Builder<'p> {
@@ -57,11 +59,48 @@ impl<'p> Builder<'p> {
             origin: origin.or_else(|| override_origin.cloned()),
             waived: None,
         };
-        let target = match (env, target) {
-            (Some(e), Some((_, i))) => Some((self.list_of(e), i)),
-            _ => None,
+        let targets = match (env, target) {
+            (Some(e), Some((_, i))) => vec![(self.list_of(e), i)],
+            _ => Vec::new(),
         };
-        self.findings.push((finding, target));
+        self.findings.push((finding, targets));
+    }
+
+    /// One built-in finding about several instances of one resource
+    /// (`members`, indices into `changes`, which belong to `env`): its
+    /// address is the resource's, and every member lists it.
+    pub fn builtin_grouped(
+        &mut self,
+        id: &'static str,
+        env: Env,
+        changes: &[Change],
+        members: &[usize],
+        message: String,
+    ) {
+        let Some(&first) = members.first() else { return };
+        if members.len() == 1 {
+            self.builtin(id, Some(env), Some((&changes[first], first)), message, None);
+            return;
+        }
+        let resource = strip_instance_key(&changes[first].address);
+        let address = if members.iter().all(|&i| strip_instance_key(&changes[i].address) == resource) {
+            resource.to_owned()
+        } else {
+            super::matching::instance_pattern(&changes[first].address)
+        };
+        let default = rules::builtin(id).map_or(Level::Block, |r| r.level);
+        let (level, origin) = self.policy.level_of(id, default);
+        let finding = Finding {
+            id: id.to_owned(),
+            level,
+            env: Some(env),
+            address: Some(address),
+            message,
+            origin: origin.cloned(),
+            waived: None,
+        };
+        let list = self.list_of(env);
+        self.findings.push((finding, members.iter().map(|&i| (list, i)).collect()));
     }
 
     fn custom(&mut self, rule: &Rule, env: Env, change: &Change, index: usize) {
@@ -76,7 +115,7 @@ impl<'p> Builder<'p> {
                 origin: Some(rule.origin.clone()),
                 waived: None,
             },
-            Some((self.list_of(env), index)),
+            vec![(self.list_of(env), index)],
         ));
     }
 
@@ -278,7 +317,7 @@ impl<'p> Builder<'p> {
                 origin: override_origin.cloned(),
                 waived: None,
             };
-            self.findings.push((finding, Some((List::Drift, i))));
+            self.findings.push((finding, vec![(List::Drift, i)]));
         }
     }
 
@@ -340,12 +379,13 @@ impl<'p> Builder<'p> {
                 .then_with(|| a.env.cmp(&b.env))
         });
         let mut out = Vec::with_capacity(self.findings.len());
-        for (n, (f, target)) in self.findings.into_iter().enumerate() {
-            match target {
-                Some((List::Changes, i)) => changes[i].findings.push(n),
-                Some((List::Staging, i)) => staging[i].findings.push(n),
-                Some((List::Drift, i)) => drift[i].findings.push(n),
-                None => {}
+        for (n, (f, targets)) in self.findings.into_iter().enumerate() {
+            for (list, i) in targets {
+                match list {
+                    List::Changes => changes[i].findings.push(n),
+                    List::Staging => staging[i].findings.push(n),
+                    List::Drift => drift[i].findings.push(n),
+                }
             }
             out.push(f);
         }

@@ -1,104 +1,393 @@
-//! Matching prod changes to staging's: same address, a policy address map, a
-//! move's previous address, or (when counts differ) another instance of the
-//! same resource; then comparing shapes (action plus changed attribute
-//! paths, never values).
+//! Matching prod changes to staging's, and comparing what each does.
 //!
-//! Linear: staging is indexed once by address and by resource address.
+//! A prod change's counterpart is the staging change at the same address, at
+//! a `[[compare.map]]`-rewritten address, at its `previous_address`, or at
+//! the same address once staging's environment tokens are replaced
+//! (`[[compare.replace]]`). Quantity may differ, kind may not: a prod
+//! instance with no such counterpart matches another instance of the same
+//! resource in staging (instance keys anywhere in the address: `web[2]`,
+//! `module.svc["prod-eu"].aws_ecs_service.this`) whose change has the same
+//! edits. The pair is then compared edit by edit ([`super::edits`]).
+//!
+//! Linear in the number of changes whatever the keys: staging is indexed
+//! once by address, normalized address, and by the signature of what a
+//! change does (instance pattern, action, changed attribute paths), so a
+//! prod instance finds its siblings by one lookup and compares itself with
+//! at most a few of them. Pure: returns the matches; the findings they
+//! imply are made by [`staging_findings`].
 
 use std::collections::{HashMap, HashSet};
 
 use super::checks::Builder;
+use super::edits::{self, EditKind, EditNote, ExtraEdit, Relation, Side};
+use super::redact::{Redactor, SENSITIVE};
 use super::{Change, Env, MatchStatus, StagingMatch, Via, rank};
-use crate::plan::Action;
-use crate::plan::{Plan, strip_instance_key};
+use crate::plan::{Action, Path, Plan, ResourceChange};
 use crate::policy::Policy;
 
-/// The result of comparing one prod change with one staging change, and the
-/// attribute paths (shape form) prod touches that staging's change does not.
-fn compare(p: &Change, s: &Change) -> (MatchStatus, Vec<String>) {
-    let staging: HashSet<&str> = s.shape.iter().map(String::as_str).collect();
-    let extra: Vec<String> = p.shape.iter().filter(|x| !staging.contains(x.as_str())).cloned().collect();
-    let (rp, rs) = (rank(p.action, p.importing, p.moved), rank(s.action, s.importing, s.moved));
-    let status = if rp > rs {
-        MatchStatus::Escalated
-    } else if (p.action, p.importing, p.moved) != (s.action, s.importing, s.moved) || !extra.is_empty() {
-        MatchStatus::Diverged
-    } else {
-        MatchStatus::Matched
-    };
-    (status, extra)
+/// Siblings with the same signature tried before settling for the best.
+const SAME_SIGNATURE_TRIES: usize = 4;
+/// Siblings with the same action but another signature compared at most.
+const OTHER_SIGNATURE_TRIES: usize = 8;
+/// Edit notes kept per change (the rest are counted in the last note).
+const MAX_NOTES: usize = 100;
+/// Note text is cut at this many characters.
+const MAX_NOTE_CHARS: usize = 300;
+/// Instances named in one grouped finding.
+const MAX_NAMED: usize = 10;
+
+/// One side of the matching: the analysed changes and the plan entries
+/// they were analysed from (same order), for their raw values.
+pub(super) struct Sided<'a, 'p> {
+    pub changes: &'a [Change],
+    pub sources: &'a [&'a ResourceChange<'p>],
+}
+
+/// What matching found.
+pub(super) struct Matches {
+    /// Per prod change, its staging match.
+    pub prod: Vec<StagingMatch>,
+    /// Per staging change, whether some prod change matched it.
+    pub claimed: Vec<bool>,
+}
+
+/// Everything one comparison needs.
+struct Ctx<'c, 'a, 'p> {
+    prod: &'c Sided<'a, 'p>,
+    staging: &'c Sided<'a, 'p>,
+    policy: &'c Policy,
+    redactor: &'c Redactor,
+    notes: bool,
+}
+
+/// Every `[...]` instance key of an address written `[*]`:
+/// `module.svc["stg-eu"].aws_ecs_service.this[0]` becomes
+/// `module.svc[*].aws_ecs_service.this[*]`.
+pub(super) fn instance_pattern(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut chars = address.chars();
+    while let Some(c) = chars.next() {
+        if c != '[' {
+            out.push(c);
+            continue;
+        }
+        out.push_str("[*]");
+        let (mut in_string, mut escaped) = (false, false);
+        for k in chars.by_ref() {
+            match (in_string, escaped, k) {
+                (true, true, _) => escaped = false,
+                (true, false, '\\') => escaped = true,
+                (_, false, '"') => in_string = !in_string,
+                (false, _, ']') => break,
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// What a change does, in a form that is equal for siblings that do the
+/// same thing: instance pattern, action, and changed paths.
+fn signature(pattern: &str, c: &Change, shape: &[String]) -> String {
+    let mut s = format!("{pattern}\u{0}{}\u{0}{}{}\u{0}", c.action.name(), c.importing, c.moved);
+    for p in shape {
+        s.push_str(p);
+        s.push('\u{1}');
+    }
+    s
+}
+
+/// The action tuple compared for "acts differently".
+fn acts(c: &Change) -> (Action, bool, bool) {
+    (c.action, c.importing, c.moved)
 }
 
 pub(super) fn match_changes(
-    b: &mut Builder<'_>,
-    prod: &mut [Change],
-    staging: &[Change],
+    prod: &Sided<'_, '_>,
+    staging: &Sided<'_, '_>,
     staging_plan: &Plan<'_>,
     policy: &Policy,
-) {
+    redactor: &Redactor,
+    notes: bool,
+) -> Matches {
+    let ctx = Ctx { prod, staging, policy, redactor, notes };
+    let norm = |s: &str| policy.normalize_staging(s).into_owned();
     let mut by_address: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_resource: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, s) in staging.iter().enumerate() {
+    let mut by_normalized: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_signature: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_pattern_action: HashMap<(String, Action), Vec<usize>> = HashMap::new();
+    let mut per_pattern: HashMap<String, usize> = HashMap::new();
+    for (i, s) in staging.changes.iter().enumerate() {
         by_address.entry(s.address.as_str()).or_default().push(i);
-        by_resource.entry(strip_instance_key(&s.address)).or_default().push(i);
         if let Some(prev) = &s.previous_address {
             by_address.entry(prev.as_str()).or_default().push(i);
         }
+        let normalized = norm(&s.address);
+        if normalized != s.address {
+            by_normalized.entry(normalized.clone()).or_default().push(i);
+        }
+        let pattern = instance_pattern(&normalized);
+        let shape: Vec<String> = s.shape.iter().map(|p| norm(p)).collect();
+        by_signature.entry(signature(&pattern, s, &shape)).or_default().push(i);
+        *per_pattern.entry(pattern.clone()).or_default() += 1;
+        by_pattern_action.entry((pattern, s.action)).or_default().push(i);
     }
     // Staging addresses with only a no-op: staging has the object, unchanged.
-    let unchanged: HashSet<&str> =
-        staging_plan.changes.iter().filter(|c| !c.is_change()).map(|c| c.address.as_ref()).collect();
+    let mut unchanged: HashSet<String> = HashSet::new();
+    for c in staging_plan.changes.iter().filter(|c| !c.is_change()) {
+        let normalized = norm(&c.address);
+        if normalized != c.address.as_ref() {
+            unchanged.insert(normalized);
+        }
+        unchanged.insert(c.address.to_string());
+    }
 
-    let mut claimed = vec![false; staging.len()];
-    for (i, p) in prod.iter_mut().enumerate() {
+    let mut claimed = vec![false; staging.changes.len()];
+    let mut out = Vec::with_capacity(prod.changes.len());
+    for (i, p) in prod.changes.iter().enumerate() {
         let mapped = policy.map_to_staging(&p.address);
         let target = mapped.as_deref().unwrap_or(&p.address);
         let via = if mapped.is_some() { Via::Mapped } else { Via::Address };
-        let pick = |addr: &str| -> Option<usize> {
-            by_address
-                .get(addr)
-                .and_then(|list| list.iter().copied().find(|&j| staging[j].deposed.is_some() == p.deposed.is_some()))
+        let same_deposed = |list: &Vec<usize>| {
+            list.iter().copied().find(|&j| staging.changes[j].deposed.is_some() == p.deposed.is_some())
         };
-        let mut found = pick(target).map(|j| (j, via));
+        let mut found = by_address.get(target).and_then(same_deposed).map(|j| (j, via));
         if found.is_none()
             && let Some(prev) = &p.previous_address
         {
             let prev_mapped = policy.map_to_staging(prev).unwrap_or_else(|| prev.clone());
-            found = pick(&prev_mapped).map(|j| (j, Via::PreviousAddress));
+            found = by_address.get(prev_mapped.as_str()).and_then(same_deposed).map(|j| (j, Via::PreviousAddress));
+        }
+        if found.is_none() {
+            found = by_normalized.get(target).and_then(same_deposed).map(|j| (j, Via::Normalized));
         }
         let m = match found {
             Some((j, via)) => {
                 claimed[j] = true;
-                let (status, extra) = compare(p, &staging[j]);
-                StagingMatch {
-                    status,
-                    address: Some(staging[j].address.clone()),
-                    via: Some(via),
-                    action: Some(staging[j].action),
-                    description: Some(staging[j].describe()),
-                    extra_paths: extra,
-                }
+                ctx.matched(i, j, via)
             }
             None if unchanged.contains(target) => StagingMatch {
-                status: MatchStatus::Absent,
                 address: Some(target.to_owned()),
                 via: Some(via),
                 action: Some(Action::NoOp),
                 description: Some("no-op".into()),
-                extra_paths: Vec::new(),
+                ..StagingMatch::absent()
             },
-            None => sibling_match(p, staging, by_resource.get(strip_instance_key(target))),
+            None => {
+                let pattern = instance_pattern(target);
+                let sig = signature(&pattern, p, &p.shape);
+                let same = by_signature.get(&sig).map_or(&[][..], Vec::as_slice);
+                let similar = by_pattern_action.get(&(pattern.clone(), p.action)).map_or(&[][..], Vec::as_slice);
+                let (j, m) = ctx.sibling(i, same, similar, per_pattern.get(&pattern).copied().unwrap_or(0));
+                if let Some(j) = j {
+                    claimed[j] = true;
+                }
+                m
+            }
         };
+        out.push(m);
+    }
+    Matches { prod: out, claimed }
+}
+
+impl Ctx<'_, '_, '_> {
+    fn norm(&self, s: &str) -> String {
+        self.policy.normalize_staging(s).into_owned()
+    }
+
+    fn mask(&self, s: &str) -> String {
+        self.redactor.mask(s).into_owned()
+    }
+
+    /// Prod change `i` against staging change `j`.
+    fn matched(&self, i: usize, j: usize, via: Via) -> StagingMatch {
+        let (p, s) = (&self.prod.changes[i], &self.staging.changes[j]);
+        let cmp = self.compare(i, j);
+        let (rp, rs) = (rank(p.action, p.importing, p.moved), rank(s.action, s.importing, s.moved));
+        let status = if rp > rs {
+            MatchStatus::Escalated
+        } else if acts(p) != acts(s) || !cmp.extra.is_empty() {
+            MatchStatus::Diverged
+        } else if !cmp.differs.is_empty() {
+            MatchStatus::ValueDiffers
+        } else {
+            MatchStatus::Matched
+        };
+        let mut extra_paths: Vec<String> = cmp.extra.iter().map(|e| e.path.clone()).collect();
+        extra_paths.dedup();
+        StagingMatch {
+            status,
+            address: Some(s.address.clone()),
+            via: Some(via),
+            action: Some(s.action),
+            description: Some(s.describe()),
+            extra_paths,
+            extra_edits: cmp.extra,
+            value_differences: cmp.differs,
+            notes: cmp.notes,
+        }
+    }
+
+    /// A prod instance with no same-key counterpart: the first sibling with
+    /// the same signature whose edits match (or differ only in values), else
+    /// the sibling with the same action and fewest extra edits.
+    fn sibling(&self, i: usize, same: &[usize], similar: &[usize], others: usize) -> (Option<usize>, StagingMatch) {
+        let p = &self.prod.changes[i];
+        let mut best: Option<(usize, usize, StagingMatch)> = None;
+        let tries = same.iter().take(SAME_SIGNATURE_TRIES).chain(similar.iter().take(OTHER_SIGNATURE_TRIES)).copied();
+        for j in tries {
+            let m = self.matched(i, j, Via::Sibling);
+            let score = match m.status {
+                MatchStatus::Matched => return (Some(j), m),
+                MatchStatus::ValueDiffers => usize::MAX - 1,
+                // Fewer extra edits is a closer sibling.
+                MatchStatus::Diverged if acts(p) == acts(&self.staging.changes[j]) => {
+                    usize::MAX - 2 - m.extra_edits.len().min(usize::MAX / 2)
+                }
+                _ => continue,
+            };
+            if best.as_ref().is_none_or(|(s, ..)| score > *s) {
+                best = Some((score, j, m));
+            }
+        }
+        match best {
+            Some((_, j, m)) => (Some(j), m),
+            None if others > 0 => (
+                None,
+                StagingMatch {
+                    description: Some(format!("{others} other instance(s) differently")),
+                    ..StagingMatch::absent()
+                },
+            ),
+            None => (None, StagingMatch::absent()),
+        }
+    }
+
+    /// Prod change `i`'s edits against staging change `j`'s.
+    fn compare(&self, i: usize, j: usize) -> Compared {
+        let (p, s) = (&self.prod.changes[i], &self.staging.changes[j]);
+        let staging_shape: HashSet<String> = s.shape.iter().map(|x| self.norm(x)).collect();
+        let mut out = Compared::default();
+        let mut common: HashSet<&str> = HashSet::new();
+        for path in &p.shape {
+            if staging_shape.contains(path) {
+                common.insert(path);
+            } else {
+                out.edit(self, EditKind::Attribute, path, None, String::new(), Relation::NotInStaging);
+            }
+        }
+        if !common.is_empty() {
+            let policy = self.policy;
+            let wanted_prod = |x: &Path| common.contains(x.shape().as_str()) && !policy.ignores(x);
+            let wanted_staging = |x: &Path| common.contains(self.norm(&x.shape()).as_str()) && !policy.ignores(x);
+            fn side<'s>(sided: &Sided<'s, '_>, k: usize) -> Side<'s> {
+                Side { values: sided.sources[k].values, paths: &sided.changes[k].paths, marks: &sided.changes[k].marks }
+            }
+            // Values are compared masked: two environments' different
+            // secrets (or copies of them) are not a difference to report.
+            let mine = edits::side_edits(&side(self.prod, i), &wanted_prod, &|x| self.mask(x));
+            let theirs = edits::side_edits(&side(self.staging, j), &wanted_staging, &|x| self.norm(&self.mask(x)));
+            for (e, rel) in mine.iter().zip(edits::relate(&mine, &theirs)) {
+                let text = if e.sensitive { SENSITIVE.to_owned() } else { e.shown.clone() };
+                out.edit(self, e.kind, &e.path, e.sign.symbol(), text, rel);
+            }
+        }
+        out.extra.sort();
+        out.extra.dedup();
+        out.differs.sort();
+        out.differs.dedup();
+        if out.notes.len() > MAX_NOTES {
+            let more = out.notes.len() - MAX_NOTES;
+            out.notes.truncate(MAX_NOTES);
+            out.notes.push(EditNote {
+                kind: EditKind::Attribute,
+                sign: None,
+                path: format!("({more} more edits not shown)"),
+                text: String::new(),
+                staging: Relation::Same,
+            });
+        }
+        out
+    }
+}
+
+/// The outcome of comparing two changes' edits (masked).
+#[derive(Default)]
+struct Compared {
+    extra: Vec<ExtraEdit>,
+    differs: Vec<String>,
+    notes: Vec<EditNote>,
+}
+
+impl Compared {
+    fn edit(
+        &mut self,
+        ctx: &Ctx<'_, '_, '_>,
+        kind: EditKind,
+        path: &str,
+        sign: Option<char>,
+        text: String,
+        rel: Relation,
+    ) {
+        let path = ctx.mask(path);
+        match &rel {
+            Relation::NotInStaging => self.extra.push(ExtraEdit { path: path.clone(), kind }),
+            Relation::Differs(_) => self.differs.push(path.clone()),
+            Relation::Same => {}
+        }
+        if ctx.notes {
+            let cut = |s: &str| {
+                let masked = ctx.mask(s);
+                if masked.chars().count() > MAX_NOTE_CHARS {
+                    let mut t: String = masked.chars().take(MAX_NOTE_CHARS).collect();
+                    t.push_str("…(cut)");
+                    t
+                } else {
+                    masked
+                }
+            };
+            let staging = match rel {
+                Relation::Differs(v) => Relation::Differs(v.iter().map(|s| cut(s)).collect()),
+                other => other,
+            };
+            self.notes.push(EditNote { kind, sign, path, text: cut(&text), staging });
+        }
+    }
+}
+
+/// The findings matching implies: `not-in-staging`, `escalated`,
+/// `diverged`, `value-differs` for prod changes, `staging-only` for staging
+/// changes nothing in prod answered. Instances that differ only by key and
+/// share an outcome without a counterpart are one finding for the resource.
+pub(super) fn staging_findings(
+    b: &mut Builder<'_>,
+    prod: &[Change],
+    staging: &[Change],
+    claimed: &[bool],
+    policy: &Policy,
+) {
+    // Prod changes with no counterpart, grouped by resource and action.
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut group_of: HashMap<String, usize> = HashMap::new();
+    for (i, p) in prod.iter().enumerate() {
+        let Some(m) = &p.staging else { continue };
         let message = match m.status {
             MatchStatus::Matched => None,
-            MatchStatus::Absent if m.action == Some(Action::NoOp) => Some((
-                "not-in-staging",
-                format!("prod will {}; staging's plan leaves this resource unchanged", p.describe()),
-            )),
-            MatchStatus::Absent => Some((
-                "not-in-staging",
-                format!("prod will {}; staging's plan has no such resource change", p.describe()),
-            )),
+            MatchStatus::Absent => {
+                let noop = m.action == Some(Action::NoOp);
+                let key = format!("{}\u{0}{}\u{0}{noop}", instance_pattern(&p.address), p.describe());
+                let n = *group_of.entry(key).or_insert_with(|| {
+                    groups.push((String::new(), Vec::new()));
+                    groups.len() - 1
+                });
+                groups[n].1.push(i);
+                groups[n].0 = if noop {
+                    "staging's plan leaves this resource unchanged".into()
+                } else {
+                    "staging's plan has no such resource change".into()
+                };
+                None
+            }
             MatchStatus::Escalated => Some((
                 "escalated",
                 format!(
@@ -107,90 +396,133 @@ pub(super) fn match_changes(
                     m.description.as_deref().unwrap_or("?")
                 ),
             )),
-            MatchStatus::Diverged if m.extra_paths.is_empty() || m.action != Some(p.action) => Some((
+            MatchStatus::Diverged if m.extra_edits.is_empty() || m.action != Some(p.action) => Some((
                 "diverged",
                 format!("prod will {} where staging will {}", p.describe(), m.description.as_deref().unwrap_or("?")),
             )),
             MatchStatus::Diverged => Some((
                 "diverged",
-                format!("prod also changes {}, which staging's change does not touch", m.extra_paths.join(", ")),
+                format!("prod makes edits staging's change does not: {}", name_edits(&m.extra_edits)),
+            )),
+            MatchStatus::ValueDiffers => Some((
+                "value-differs",
+                format!(
+                    "prod and staging make the same edits, with other values at {}",
+                    m.value_differences.join(", ")
+                ),
             )),
         };
-        p.staging = Some(m);
         if let Some((id, msg)) = message {
             b.builtin(id, Some(Env::Prod), Some((p, i)), msg, None);
         }
     }
+    for (why, members) in groups {
+        let first = &prod[members[0]];
+        let msg = if members.len() == 1 {
+            format!("prod will {}; {why}", first.describe())
+        } else {
+            format!(
+                "prod will {} {} instances: {}; {why}",
+                first.describe(),
+                members.len(),
+                name_instances(members.iter().map(|&i| prod[i].address.as_str()))
+            )
+        };
+        b.builtin_grouped("not-in-staging", Env::Prod, prod, &members, msg);
+    }
 
-    // Staging changes that no prod change answered. Quantity may differ:
-    // an instance prod does not have is not reported when prod makes the
-    // same kind of change to other instances of the resource (staging
-    // `web["us"]`, prod `web["eu"]`).
+    // Staging changes no prod change answered. Quantity may differ: an
+    // instance prod does not have is not reported when prod makes the same
+    // kind of change to other instances of the resource (staging
+    // `web["stg-eu"]`, prod `web["prod-eu"]`).
     let prod_addresses: HashSet<&str> = prod.iter().map(|p| p.address.as_str()).collect();
-    let prod_resources: HashSet<(&str, Action)> =
-        prod.iter().map(|p| (strip_instance_key(&p.address), p.action)).collect();
+    let prod_resources: HashSet<(String, Action)> =
+        prod.iter().map(|p| (instance_pattern(&p.address), p.action)).collect();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_of: HashMap<String, usize> = HashMap::new();
     for (j, s) in staging.iter().enumerate() {
         if claimed[j] {
             continue;
         }
-        let prod_addr = policy.map_to_prod(&s.address).unwrap_or_else(|| s.address.clone());
+        let normalized = policy.normalize_staging(&s.address);
+        let prod_addr = policy.map_to_prod(&normalized).unwrap_or_else(|| normalized.clone().into_owned());
+        let pattern = instance_pattern(&prod_addr);
         if prod_addresses.contains(prod_addr.as_str())
-            || prod_resources.contains(&(strip_instance_key(&prod_addr), s.action))
+            || prod_addresses.contains(s.address.as_str())
+            || prod_resources.contains(&(pattern.clone(), s.action))
         {
             continue;
         }
-        b.builtin(
-            "staging-only",
-            Some(Env::Staging),
-            Some((s, j)),
-            format!("staging will {}; prod's plan does not", s.describe()),
-            None,
-        );
+        let key = format!("{pattern}\u{0}{}", s.describe());
+        let n = *group_of.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[n].push(j);
+    }
+    for members in groups {
+        let first = &staging[members[0]];
+        let msg = if members.len() == 1 {
+            format!("staging will {}; prod's plan does not", first.describe())
+        } else {
+            format!(
+                "staging will {} {} instances: {}; prod's plan does not",
+                first.describe(),
+                members.len(),
+                name_instances(members.iter().map(|&j| staging[j].address.as_str()))
+            )
+        };
+        b.builtin_grouped("staging-only", Env::Staging, staging, &members, msg);
     }
 }
 
-/// A new instance (prod `web[2]`, no staging `web[2]`): quantity may
-/// differ, kind may not. It matches another instance of the same resource
-/// whose change has the same shape; with the same action but more attribute
-/// paths it has diverged; otherwise staging showed nothing like it.
-fn sibling_match(p: &Change, staging: &[Change], siblings: Option<&Vec<usize>>) -> StagingMatch {
-    let absent = StagingMatch {
-        status: MatchStatus::Absent,
-        address: None,
-        via: None,
-        action: None,
-        description: None,
-        extra_paths: Vec::new(),
-    };
-    let Some(siblings) = siblings.filter(|s| !s.is_empty()) else {
-        return absent;
-    };
-    let mut best: Option<(usize, usize, MatchStatus, Vec<String>)> = None;
-    for &j in siblings {
-        let (status, extra) = compare(p, &staging[j]);
-        let same_action =
-            (p.action, p.importing, p.moved) == (staging[j].action, staging[j].importing, staging[j].moved);
-        let score = match status {
-            MatchStatus::Matched => usize::MAX,
-            // Fewer extra paths is a closer sibling.
-            MatchStatus::Diverged if same_action => usize::MAX - 1 - extra.len(),
-            _ => continue,
+/// `a[1], a[2] and 3 more`.
+fn name_instances<'a>(addresses: impl ExactSizeIterator<Item = &'a str>) -> String {
+    let n = addresses.len();
+    let mut names: Vec<&str> = addresses.take(MAX_NAMED).collect();
+    names.sort_unstable();
+    let mut s = names.join(", ");
+    if n > MAX_NAMED {
+        s.push_str(&format!(" and {} more", n - MAX_NAMED));
+    }
+    s
+}
+
+/// Extra edits by path: `user_data (2 lines), policy.Statement[*].Action
+/// (1 element), tags.Team`.
+fn name_edits(extra: &[ExtraEdit]) -> String {
+    let mut by_path: Vec<(&str, [usize; 3])> = Vec::new();
+    for e in extra {
+        let slot = match e.kind {
+            EditKind::Attribute => 0,
+            EditKind::Line => 1,
+            EditKind::Element => 2,
         };
-        if best.as_ref().is_none_or(|(s, ..)| score > *s) {
-            best = Some((score, j, status, extra));
+        match by_path.iter_mut().find(|(p, _)| *p == e.path) {
+            Some((_, counts)) => counts[slot] += 1,
+            None => {
+                let mut counts = [0; 3];
+                counts[slot] = 1;
+                by_path.push((&e.path, counts));
+            }
         }
     }
-    match best {
-        Some((_, j, status, extra)) => StagingMatch {
-            status,
-            address: Some(staging[j].address.clone()),
-            via: Some(Via::Sibling),
-            action: Some(staging[j].action),
-            description: Some(staging[j].describe()),
-            extra_paths: extra,
-        },
-        None => {
-            StagingMatch { description: Some(format!("{} other instance(s) differently", siblings.len())), ..absent }
-        }
-    }
+    by_path
+        .into_iter()
+        .map(|(path, [attr, lines, elements])| {
+            let mut parts = Vec::new();
+            if lines > 0 {
+                parts.push(format!("{lines} line{}", if lines == 1 { "" } else { "s" }));
+            }
+            if elements > 0 {
+                parts.push(format!("{elements} element{}", if elements == 1 { "" } else { "s" }));
+            }
+            if parts.is_empty() || attr == 0 {
+                if parts.is_empty() { path.to_owned() } else { format!("{path} ({})", parts.join(", ")) }
+            } else {
+                format!("{path} (value, {})", parts.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -8,6 +8,7 @@
 
 mod analyze;
 mod checks;
+mod edits;
 mod matching;
 pub mod one_way;
 pub mod parity;
@@ -23,6 +24,7 @@ use crate::policy::{Date, Origin, Policy};
 use crate::rules::Level;
 
 pub use analyze::{AttrDiff, Shown};
+pub use edits::{EditKind, EditNote, ExtraEdit, Relation};
 
 /// Which environment a plan or finding belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -108,9 +110,16 @@ impl Finding {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchStatus {
+    /// The same edits with the same values (after normalization).
     Matched,
+    /// The same edits, some with other values (`value-differs`).
+    #[serde(rename = "value-differs")]
+    ValueDiffers,
+    /// Prod makes an edit staging's change does not, or acts differently.
     Diverged,
+    /// Prod's action is more destructive than staging's.
     Escalated,
+    /// No staging counterpart, or staging leaves the object unchanged.
     Absent,
 }
 
@@ -126,6 +135,9 @@ pub enum Via {
     PreviousAddress,
     /// Another instance of the same resource (count/for_each differ).
     Sibling,
+    /// The same address once staging's environment tokens are replaced
+    /// (`[[compare.replace]]`).
+    Normalized,
 }
 
 /// A prod change's staging counterpart.
@@ -140,8 +152,34 @@ pub struct StagingMatch {
     pub action: Option<Action>,
     /// The same for people (`update + move`), or why nothing matched.
     pub description: Option<String>,
-    /// Attribute paths prod changes and staging does not (shape form).
+    /// The paths of `extra_edits`, each once (shape form, masked).
     pub extra_paths: Vec<String>,
+    /// Every edit prod makes that staging's change does not: path and kind
+    /// (attribute, line, element), never the value.
+    pub extra_edits: Vec<ExtraEdit>,
+    /// Paths where both make the same edit with other values (masked).
+    pub value_differences: Vec<String>,
+    /// Per prod edit, how staging relates to it (masked, for the human
+    /// formats; computed only when attribute diffs are).
+    #[serde(skip)]
+    pub notes: Vec<EditNote>,
+}
+
+impl StagingMatch {
+    /// No staging counterpart.
+    pub fn absent() -> StagingMatch {
+        StagingMatch {
+            status: MatchStatus::Absent,
+            address: None,
+            via: None,
+            action: None,
+            description: None,
+            extra_paths: Vec::new(),
+            extra_edits: Vec::new(),
+            value_differences: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
 }
 
 /// One analysed change (prod, staging or drift).
@@ -170,6 +208,9 @@ pub struct Change {
     /// The same paths, as steps.
     #[serde(skip)]
     pub paths: Vec<crate::plan::Path>,
+    /// Per path of `paths`: whether it becomes unknown, or is sensitive.
+    #[serde(skip)]
+    pub marks: Vec<edits::LeafMark>,
     /// The change's shape for matching: changed paths with list indices as
     /// `[*]`, minus `[compare] ignore_paths`, sorted.
     #[serde(skip)]
@@ -357,7 +398,19 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
     b.plan_status(staging, Env::Staging);
     b.change_findings(&changes, Env::Prod);
     b.staging_rule_findings(&staging_changes);
-    matching::match_changes(&mut b, &mut changes, &staging_changes, staging, policy);
+    let (prod_sources, staging_sources) = (analyze::sources(prod), analyze::sources(staging));
+    let matches = matching::match_changes(
+        &matching::Sided { changes: &changes, sources: &prod_sources },
+        &matching::Sided { changes: &staging_changes, sources: &staging_sources },
+        staging,
+        policy,
+        &redactor,
+        opts.attribute_diffs,
+    );
+    for (c, m) in changes.iter_mut().zip(matches.prod) {
+        c.staging = Some(m);
+    }
+    matching::staging_findings(&mut b, &changes, &staging_changes, &matches.claimed, policy);
     b.parity(staging, prod, &changes);
     let drift = analyze::relevant_drift(prod, policy, &redactor, diffs);
     b.drift_findings(&drift, Env::Prod);
