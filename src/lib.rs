@@ -12,3 +12,4 @@ pub mod policy;
 pub mod render;
 pub mod review;
 pub mod rules;
+pub mod stacks;
