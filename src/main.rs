@@ -1,5 +1,9 @@
-//! The `plangate` binary: parse arguments, run, print an error once, exit
-//! 0 (pass), 1 (gate failed) or 2 (could not evaluate).
+//! The `plangate` binary: parse arguments, resolve them into settings, run,
+//! print an error once, exit 0 (pass), 1 (gate failed) or 2 (could not
+//! evaluate). clap and all printing live on this side; the library never
+//! prints.
+
+mod cli;
 
 use std::process::ExitCode;
 
@@ -9,14 +13,14 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = match plangate::cli::Cli::try_parse() {
-        Ok(cli) => cli,
+    let args = match cli::args::Cli::try_parse() {
+        Ok(args) => args,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    match plangate::cli::run(cli) {
+    match cli::settings::Settings::resolve(args).and_then(cli::run) {
         Ok(code) => code,
         Err(e) => {
             // Error text can carry plan or API text: one escaper for stderr.

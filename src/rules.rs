@@ -44,10 +44,129 @@ impl FromStr for Level {
     }
 }
 
-/// One built-in finding id.
+/// A built-in finding id. It indexes [`RULES`]: `RULES[id as usize].id == id`
+/// (a unit test checks), so every built-in id has exactly one default level,
+/// summary and explanation, and an id nobody declared cannot exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RuleId {
+    StatefulDestroy,
+    Destructive,
+    Forget,
+    DisruptiveUpdate,
+    NotInStaging,
+    Escalated,
+    Diverged,
+    ValueDiffers,
+    StagingOnly,
+    Drift,
+    PlanNotApplicable,
+    StagingNotApproved,
+    VersionMismatch,
+    TypeNotInStaging,
+    ExceptionExpired,
+    ExceptionUnused,
+}
+
+impl RuleId {
+    /// The id as users write it (kebab-case): in policy files, reports and docs.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleId::StatefulDestroy => "stateful-destroy",
+            RuleId::Destructive => "destructive",
+            RuleId::Forget => "forget",
+            RuleId::DisruptiveUpdate => "disruptive-update",
+            RuleId::NotInStaging => "not-in-staging",
+            RuleId::Escalated => "escalated",
+            RuleId::Diverged => "diverged",
+            RuleId::ValueDiffers => "value-differs",
+            RuleId::StagingOnly => "staging-only",
+            RuleId::Drift => "drift",
+            RuleId::PlanNotApplicable => "plan-not-applicable",
+            RuleId::StagingNotApproved => "staging-not-approved",
+            RuleId::VersionMismatch => "version-mismatch",
+            RuleId::TypeNotInStaging => "type-not-in-staging",
+            RuleId::ExceptionExpired => "exception-expired",
+            RuleId::ExceptionUnused => "exception-unused",
+        }
+    }
+
+    /// The registry entry: default level, summary, explanation.
+    pub fn info(self) -> &'static RuleInfo {
+        &RULES[self as usize]
+    }
+
+    /// The default level.
+    pub fn level(self) -> Level {
+        self.info().level
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+impl FromStr for RuleId {
+    type Err = ();
+    /// Parses a built-in id as users write it; `Err` for anything else.
+    fn from_str(s: &str) -> Result<RuleId, ()> {
+        RULES.iter().map(|r| r.id).find(|id| id.name() == s).ok_or(())
+    }
+}
+
+impl Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// What a finding is about: a built-in id, or a custom `[[rule]]` by name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FindingId {
+    Builtin(RuleId),
+    /// A `[[rule]]` id from a policy file (never a built-in id's spelling:
+    /// the policy loader rejects that).
+    Custom(String),
+}
+
+impl FindingId {
+    /// The id as users write it.
+    pub fn name(&self) -> &str {
+        match self {
+            FindingId::Builtin(id) => id.name(),
+            FindingId::Custom(name) => name,
+        }
+    }
+
+    /// Whether this is the built-in `id`.
+    pub fn is(&self, id: RuleId) -> bool {
+        *self == FindingId::Builtin(id)
+    }
+}
+
+impl From<RuleId> for FindingId {
+    fn from(id: RuleId) -> FindingId {
+        FindingId::Builtin(id)
+    }
+}
+
+impl fmt::Display for FindingId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+impl Serialize for FindingId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// One built-in finding id's registry entry.
 #[derive(Debug)]
 pub struct RuleInfo {
-    pub id: &'static str,
+    pub id: RuleId,
     pub level: Level,
     pub summary: &'static str,
     pub explain: &'static str,
@@ -56,7 +175,7 @@ pub struct RuleInfo {
 /// Every built-in finding id, in the order `plangate rules` lists them.
 pub const RULES: &[RuleInfo] = &[
     RuleInfo {
-        id: "stateful-destroy",
+        id: RuleId::StatefulDestroy,
         level: Level::Block,
         summary: "a stateful resource is deleted or replaced (either order)",
         explain: "A resource that holds data or an identity that cannot be recreated (a database, bucket, \
@@ -68,14 +187,14 @@ blocked too: Terraform's own `prevent_destroy` is lost with the removed block. T
 `[[exception]]` with `rule = \"stateful-destroy\"`, the address, a `reason` and an `expires` date.",
     },
     RuleInfo {
-        id: "destructive",
+        id: RuleId::Destructive,
         level: Level::Warn,
         summary: "any other delete or replace",
         explain: "A resource that is not known to be stateful is deleted or replaced. The reviewer should \
 confirm the destruction is intended; `action_reason` and the attributes that force replacement are shown.",
     },
     RuleInfo {
-        id: "forget",
+        id: RuleId::Forget,
         level: Level::Warn,
         summary: "Terraform stops managing a resource (it is not destroyed)",
         explain: "A `removed` block with `lifecycle { destroy = false }` (or OpenTofu's `destroy = false`) \
@@ -83,7 +202,7 @@ drops the object from state. It keeps running, but nothing manages it any more; 
 create a duplicate. Also raised for replacements whose old object is forgotten (`[\"create\",\"forget\"]`).",
     },
     RuleInfo {
-        id: "disruptive-update",
+        id: RuleId::DisruptiveUpdate,
         level: Level::Warn,
         summary: "an in-place update touches an attribute policy marks as disruptive",
         explain: "An update in place that is known to cause a restart, failover, rollout or data movement \
@@ -91,7 +210,7 @@ create a duplicate. Also raised for replacements whose old object is forgotten (
 `[[disruptive]]` entries in policy files.",
     },
     RuleInfo {
-        id: "not-in-staging",
+        id: RuleId::NotInStaging,
         level: Level::Warn,
         summary: "a prod change with no counterpart change in staging",
         explain: "Prod changes a resource that staging's approved plan does not change (staging leaves it \
@@ -101,7 +220,7 @@ instance staging does not have matches another instance of the resource whose ch
 wherever the instance keys are in the address (`module.svc[\"stg-eu\"]` and `module.svc[\"prod-eu\"]`).",
     },
     RuleInfo {
-        id: "escalated",
+        id: RuleId::Escalated,
         level: Level::Warn,
         summary: "prod's action is more destructive than staging's for the same resource",
         explain: "Actions are ordered no-op < read < create/import/move < update < forget < replace \
@@ -111,7 +230,7 @@ An instance staging does not have is compared with its siblings instead: a diffe
 `not-in-staging`.",
     },
     RuleInfo {
-        id: "diverged",
+        id: RuleId::Diverged,
         level: Level::Warn,
         summary: "prod makes an edit (attribute, line, policy element) its staging counterpart does not, or acts differently",
         explain: "Prod and staging both change the resource, but prod makes an edit staging's change does \
@@ -124,7 +243,7 @@ tokens are replaced first (`[[compare.replace]]`: `stg` -> `prd`), so names that
 are the same edit. Ignore paths that legitimately differ with `[compare] ignore_paths`.",
     },
     RuleInfo {
-        id: "value-differs",
+        id: RuleId::ValueDiffers,
         level: Level::Info,
         summary: "prod and staging make the same edit with different values (after normalization)",
         explain: "Prod and staging make the same edits, but some take other values in prod (staging \
@@ -134,7 +253,7 @@ whether staging is still of the same kind is the parity check's job. Values are 
 environment tokens are replaced (`[[compare.replace]]`).",
     },
     RuleInfo {
-        id: "staging-only",
+        id: RuleId::StagingOnly,
         level: Level::Info,
         summary: "a staging change that prod lacks",
         explain: "Staging's approved plan changes a resource that prod's plan leaves alone or does not have. \
@@ -142,14 +261,14 @@ Quantity may differ between environments: an instance prod does not have (stagin
 `web[\"eu\"]`) is not reported when prod makes the same kind of change to other instances of the resource.",
     },
     RuleInfo {
-        id: "drift",
+        id: RuleId::Drift,
         level: Level::Info,
         summary: "prod's `resource_drift`: something changed outside Terraform",
         explain: "Prod's refresh found objects that changed (or disappeared) outside Terraform. When the plan \
 lists `relevant_attributes`, only drift that influenced the plan is reported.",
     },
     RuleInfo {
-        id: "plan-not-applicable",
+        id: RuleId::PlanNotApplicable,
         level: Level::Block,
         summary: "an errored or incomplete (targeted, deferred) plan; a plan with nothing to do is not an error",
         explain: "The plan is `errored`, `complete: false` (targeted with `-target`, or with deferred changes), \
@@ -157,35 +276,35 @@ or has `deferred_changes`. Such a plan is partial: approving it approves an unkn
 nothing to do is fine.",
     },
     RuleInfo {
-        id: "staging-not-approved",
+        id: RuleId::StagingNotApproved,
         level: Level::Block,
         summary: "`--approved` given and the staging plan's digest differs",
         explain: "The staging plan given to `review` is not the one whose digest was approved \
 (`plangate fingerprint`). Comparing prod with an unapproved staging plan proves nothing.",
     },
     RuleInfo {
-        id: "version-mismatch",
+        id: RuleId::VersionMismatch,
         level: Level::Info,
         summary: "staging and prod plans were made by different Terraform/OpenTofu versions",
         explain: "The two plans' `terraform_version` differ (or one was made by OpenTofu and the other by \
 Terraform). Planning behaviour can differ between versions, so staging's plan vouches less for prod's.",
     },
     RuleInfo {
-        id: "type-not-in-staging",
+        id: RuleId::TypeNotInStaging,
         level: Level::Warn,
         summary: "prod changes a resource type that staging's plan does not contain at all",
         explain: "Quantity may differ between environments, kind may not: prod changes resources of a type \
 that appears nowhere in staging's plan, so staging never exercised that kind of resource.",
     },
     RuleInfo {
-        id: "exception-expired",
+        id: RuleId::ExceptionExpired,
         level: Level::Warn,
         summary: "a policy exception is past its expiry date (and no longer applies)",
         explain: "An `[[exception]]` has an `expires` date before today. It no longer waives anything. \
 Remove it, or renew it with a new date and reason.",
     },
     RuleInfo {
-        id: "exception-unused",
+        id: RuleId::ExceptionUnused,
         level: Level::Info,
         summary: "a policy exception matched nothing",
         explain: "An `[[exception]]` did not waive any finding in this run. It may be stale (the change it \
@@ -193,9 +312,9 @@ allowed has been applied) or its address pattern may be wrong.",
     },
 ];
 
-/// The built-in rule with this id.
+/// The built-in rule with this id as users write it.
 pub fn builtin(id: &str) -> Option<&'static RuleInfo> {
-    RULES.iter().find(|r| r.id == id)
+    id.parse::<RuleId>().ok().map(RuleId::info)
 }
 
 #[cfg(test)]
@@ -206,9 +325,22 @@ mod tests {
     fn ids_are_unique_kebab_case() {
         let mut seen = std::collections::HashSet::new();
         for r in RULES {
-            assert!(seen.insert(r.id), "duplicate id {}", r.id);
-            assert!(r.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is not kebab-case", r.id);
+            let name = r.id.name();
+            assert!(seen.insert(name), "duplicate id {name}");
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{name} is not kebab-case");
         }
+    }
+
+    #[test]
+    fn the_registry_is_indexed_by_the_id() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert_eq!(r.id as usize, i, "`{}` is out of place in RULES", r.id);
+            assert_eq!(r.id.info().id, r.id);
+            assert_eq!(r.id.name().parse::<RuleId>(), Ok(r.id));
+        }
+        assert_eq!("Destructive".parse::<RuleId>(), Err(()));
+        assert_eq!(serde_json::to_string(&FindingId::Builtin(RuleId::StagingOnly)).unwrap(), "\"staging-only\"");
+        assert_eq!(serde_json::to_string(&FindingId::Custom("my-rule".into())).unwrap(), "\"my-rule\"");
     }
 
     #[test]

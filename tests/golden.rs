@@ -10,7 +10,9 @@
 //!
 //! and read the diff before committing it: it is the review of the change.
 //! Only fixtures under `testdata/` are used, so the cases do not depend on
-//! the shared corpus. `--today` is fixed so exception expiry is stable.
+//! the shared corpus. `--today` is fixed so exception expiry is stable, and
+//! plangate's own version is filtered to `[VERSION]` (as cargo-semver-checks'
+//! snapshots do), so a release does not rewrite every golden file.
 
 use std::path::{Path, PathBuf};
 
@@ -42,12 +44,20 @@ fn golden_path(case: &str, format: &str) -> PathBuf {
     Path::new(GOLDEN_DIR).join(format!("{case}.{ext}"))
 }
 
+/// The output with plangate's version, where the tool names itself, as
+/// `[VERSION]`: the JSON report's `tool.version`, and `plangate X.Y.Z` in prose.
+fn filter_version(out: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    out.replace(&format!("\"version\": \"{version}\""), "\"version\": \"[VERSION]\"")
+        .replace(&format!("plangate {version}"), "plangate [VERSION]")
+}
+
 /// Runs plangate with `args` plus the format's, then compares stdout with
 /// the golden file (or writes it, with `UPDATE_GOLDEN=1`).
 fn golden(case: &str, format: &str, args: &[&str], exit: i32) {
     let (fmt_args, _) = format_args(format);
     let out = plangate().args(args).args(fmt_args).args(["--today", TODAY]).output().unwrap();
-    let stdout = String::from_utf8(out.stdout).expect("the report is UTF-8");
+    let stdout = filter_version(&String::from_utf8(out.stdout).expect("the report is UTF-8"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(exit), "{case} ({format}): exit status; stderr: {stderr}");
     assert!(stderr.is_empty(), "{case} ({format}): stderr: {stderr}");

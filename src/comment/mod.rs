@@ -178,18 +178,22 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// GitHub's limit on a comment body, in characters: also the Markdown
+/// report's default size budget.
+pub const GITHUB_MAX_BODY_CHARS: usize = 65_536;
+
 /// Largest comment body, in characters, that the platform accepts.
 pub fn max_body_chars(p: Platform) -> usize {
     match p {
-        Platform::GitHub => 65_536,
+        Platform::GitHub => GITHUB_MAX_BODY_CHARS,
         Platform::GitLab => 1_000_000,
     }
 }
 
-/// The marker line for a `--comment-id`: `<!-- plangate:ID -->`.
-///
-/// The id may hold ASCII letters, digits and `-_.:/`, without `--` (which would end the HTML comment).
-pub fn marker_line(id: &str) -> Result<String> {
+/// The one rule for a comment id (`--comment-id`, for `review`, `check` and
+/// `comment` alike): 1 to 100 ASCII letters, digits or `-_.:/`, without `--`
+/// (which would end the HTML comment it sits in).
+pub fn check_comment_id(id: &str) -> Result<()> {
     let ok = !id.is_empty()
         && id.len() <= 100
         && !id.contains("--")
@@ -200,6 +204,13 @@ pub fn marker_line(id: &str) -> Result<String> {
             id.escape_debug()
         );
     }
+    Ok(())
+}
+
+/// The marker line for a `--comment-id`: `<!-- plangate:ID -->` (the id
+/// checked by [`check_comment_id`]).
+pub fn marker_line(id: &str) -> Result<String> {
+    check_comment_id(id)?;
     Ok(format!("<!-- plangate:{id} -->"))
 }
 

@@ -17,7 +17,7 @@ pub mod show;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::rules::Level;
+use crate::rules::{FindingId, Level, RuleId};
 
 pub use builtin::BUILTIN_FILES;
 pub use parity::{AttrPath, Comparison, Direction, OneWay, Outcome, Parity};
@@ -139,7 +139,7 @@ pub struct Rule {
 /// `[[exception]]`: waives one rule's findings for matching addresses.
 #[derive(Debug)]
 pub struct Exception {
-    pub rule: String,
+    pub rule: FindingId,
     pub address: AddressGlob,
     pub reason: String,
     pub expires: Option<Date>,
@@ -180,7 +180,7 @@ pub struct Policy {
     pub stateful: Vec<Stateful>,
     pub disruptive: Vec<Disruptive>,
     pub rules: Vec<Rule>,
-    pub levels: BTreeMap<String, LevelOverride>,
+    pub levels: BTreeMap<FindingId, LevelOverride>,
     pub exceptions: Vec<Exception>,
     pub ignore_paths: Vec<PathPattern>,
     pub address_maps: Vec<AddressMap>,
@@ -214,11 +214,21 @@ impl Policy {
         hits.into_iter().map(|i| &self.stateful[i]).find(|s| s.address.as_ref().is_none_or(|g| g.is_match(address)))
     }
 
-    /// The level of a finding id after overrides, and the override's origin.
-    pub fn level_of(&self, id: &str, default: Level) -> (Level, Option<&Origin>) {
-        match self.levels.get(id) {
+    /// The level of a built-in id after `[levels]` overrides (else the
+    /// registry's default), and the override's origin.
+    pub fn builtin_level(&self, id: RuleId) -> (Level, Option<&Origin>) {
+        match self.levels.get(&FindingId::Builtin(id)) {
             Some(o) => (o.level, Some(&o.origin)),
-            None => (default, None),
+            None => (id.level(), None),
+        }
+    }
+
+    /// The level of a custom rule's findings after `[levels]` overrides
+    /// (else the rule's own `level`), and the override's origin.
+    pub fn rule_level(&self, rule: &Rule) -> (Level, Option<&Origin>) {
+        match self.levels.get(&FindingId::Custom(rule.id.clone())) {
+            Some(o) => (o.level, Some(&o.origin)),
+            None => (rule.level, None),
         }
     }
 

@@ -12,7 +12,7 @@ use super::{
     ACTION_SELECTORS, AddressMap, Date, Disruptive, EnvScope, Exception, LevelOverride, Origin, Policy, Rule, Stateful,
     TokenPair,
 };
-use crate::rules::{self, Level};
+use crate::rules::{self, FindingId, Level, RuleId};
 
 mod parity;
 
@@ -93,7 +93,8 @@ fn expand(path: &FsPath) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// A reference to a rule id, checked once every file is read.
+/// A reference to a custom rule id, checked once every file is read (the
+/// `[[rule]]` may come in a later file).
 struct IdRef {
     id: String,
     file: String,
@@ -220,7 +221,7 @@ impl Loader {
                 Node::Table(t) => {
                     let fields = Fields::new(t);
                     f(self, ctx, &fields, &item_span);
-                    fields.unknown_keys(self, ctx, key);
+                    fields.finish(self, ctx, key);
                 }
                 _ => self.problem(ctx, &item_span, format!("each `{key}` entry must be a table")),
             }
@@ -262,7 +263,7 @@ impl Loader {
     fn rule(&mut self, ctx: &FileCtx, f: &Fields<'_>, span: &Option<Range<usize>>) {
         let id = match f.opt_str(self, ctx, "id") {
             Some((id, sp)) => {
-                if rules::builtin(&id).is_some() {
+                if id.parse::<RuleId>().is_ok() {
                     self.problem(
                         ctx,
                         &sp,
@@ -343,15 +344,7 @@ impl Loader {
 
     fn exception(&mut self, ctx: &FileCtx, f: &Fields<'_>, span: &Option<Range<usize>>) {
         let rule = match f.opt_str(self, ctx, "rule") {
-            Some((id, sp)) => {
-                self.refs.push(IdRef {
-                    id: id.clone(),
-                    file: ctx.name.clone(),
-                    span: sp.as_ref().map_or((0, 0), |s| ctx.pos(s.start)),
-                    what: "exception",
-                });
-                Some(id)
-            }
+            Some((id, sp)) => Some(self.finding_id(ctx, id, &sp, "exception")),
             None => {
                 self.problem(ctx, span, "an `[[exception]]` needs `rule` (the finding id it waives)".into());
                 None
@@ -399,14 +392,9 @@ impl Loader {
                     None
                 }
             };
-            self.refs.push(IdRef {
-                id: key.to_owned(),
-                file: ctx.name.clone(),
-                span: key_span.as_ref().map_or((0, 0), |s| ctx.pos(s.start)),
-                what: "level override",
-            });
+            let id = self.finding_id(ctx, key.to_owned(), &key_span, "level override");
             if let Some(level) = level {
-                self.policy.levels.insert(key.to_owned(), LevelOverride { level, origin: ctx.origin(&key_span) });
+                self.policy.levels.insert(id, LevelOverride { level, origin: ctx.origin(&key_span) });
             }
         }
     }
@@ -431,7 +419,7 @@ impl Loader {
                         let ef = Fields::new(t);
                         let prod = ef.opt_str(self, ctx, "prod");
                         let staging = ef.opt_str(self, ctx, "staging");
-                        ef.unknown_keys(self, ctx, "compare.map");
+                        ef.finish(self, ctx, "compare.map");
                         match (prod, staging) {
                             (Some((p, psp)), Some((s, _))) if !p.is_empty() && !s.is_empty() && p != s => {
                                 let origin = ctx.origin(&psp);
@@ -452,7 +440,7 @@ impl Loader {
         if let Some((item, sp)) = f.get_item("replace") {
             self.compare_replace(ctx, item, &sp);
         }
-        f.unknown_keys(self, ctx, "compare");
+        f.finish(self, ctx, "compare");
     }
 
     /// `[[compare.replace]]`: environment-token pairs.
@@ -470,7 +458,7 @@ impl Loader {
             let staging = ef.opt_str(self, ctx, "staging");
             let prod = ef.opt_str(self, ctx, "prod");
             let reason = ef.opt_str(self, ctx, "reason");
-            ef.unknown_keys(self, ctx, "compare.replace");
+            ef.finish(self, ctx, "compare.replace");
             match (staging, prod) {
                 (Some((s, ssp)), Some((p, _))) if !s.is_empty() && !p.is_empty() && s != p => {
                     let origin = ctx.origin(&ssp);
@@ -528,11 +516,21 @@ impl Loader {
         AddressGlob::new(s).map_err(|e| self.problem(ctx, sp, e)).ok()
     }
 
+    /// The id a level override or exception names: a built-in one, or a
+    /// custom one that must be defined by a `[[rule]]` (checked in `finish`).
+    fn finding_id(&mut self, ctx: &FileCtx, id: String, sp: &Option<Range<usize>>, what: &'static str) -> FindingId {
+        if let Ok(builtin) = id.parse::<RuleId>() {
+            return FindingId::Builtin(builtin);
+        }
+        let span = sp.as_ref().map_or((0, 0), |s| ctx.pos(s.start));
+        self.refs.push(IdRef { id: id.clone(), file: ctx.name.clone(), span, what });
+        FindingId::Custom(id)
+    }
+
     fn finish(mut self) -> Result<Policy, Vec<Problem>> {
         for r in std::mem::take(&mut self.refs) {
-            let known = rules::builtin(&r.id).is_some() || self.policy.rules.iter().any(|x| x.id == r.id);
-            if !known {
-                let ids: Vec<&str> = rules::RULES.iter().map(|r| r.id).collect();
+            if !self.policy.rules.iter().any(|x| x.id == r.id) {
+                let ids: Vec<&str> = rules::RULES.iter().map(|r| r.id.name()).collect();
                 self.problems.push(Problem {
                     file: r.file,
                     line: r.span.0,
@@ -575,16 +573,16 @@ fn date_value(v: &Value) -> Option<Date> {
     }
 }
 
-/// The keys of one table, with the ones read so far remembered so that the
-/// rest can be reported as unknown.
+/// The keys of one table. Reading a key takes it (whether or not the table
+/// has it); [`Fields::finish`] reports the keys left over as unknown.
 struct Fields<'d> {
     table: &'d dyn TableLike,
-    used: std::cell::RefCell<Vec<String>>,
+    taken: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'d> Fields<'d> {
     fn new(table: &'d dyn TableLike) -> Fields<'d> {
-        Fields { table, used: Default::default() }
+        Fields { table, taken: Default::default() }
     }
 
     fn has(&self, key: &str) -> bool {
@@ -592,7 +590,11 @@ impl<'d> Fields<'d> {
     }
 
     fn get_item(&self, key: &str) -> Option<(&'d Item, Option<Range<usize>>)> {
-        self.used.borrow_mut().push(key.to_owned());
+        let mut taken = self.taken.borrow_mut();
+        if !taken.iter().any(|t| t == key) {
+            taken.push(key.to_owned());
+        }
+        drop(taken);
         let (k, item) = self.table.get_key_value(key)?;
         Some((item, item_span(item).or_else(|| k.span())))
     }
@@ -651,26 +653,19 @@ impl<'d> Fields<'d> {
         Some(out)
     }
 
-    fn unknown_keys(&self, l: &mut Loader, ctx: &FileCtx, what: &str) {
-        let allowed: &[&str] = match what {
-            "stateful" => &["type", "address", "reason"],
-            "disruptive" => &["type", "address", "paths", "reason"],
-            "rule" => &["id", "level", "message", "type", "address", "actions", "reasons", "paths", "env"],
-            "exception" => &["rule", "address", "reason", "expires"],
-            "compare" => &["ignore_paths", "map", "replace"],
-            "compare.map" => &["prod", "staging"],
-            "parity" => &["type", "attributes", "compare", "parts", "reason", "source"],
-            "one_way" => &["type", "path", "direction", "from", "to", "outcome", "reason", "source"],
-            "compare.replace" => &["staging", "prod", "reason"],
-            _ => &[],
-        };
+    /// Reports every key of the table that no one took: each table's
+    /// reader takes the keys it knows, so the unknown ones are what is left
+    /// (and the ones it took are what the message suggests).
+    fn finish(&self, l: &mut Loader, ctx: &FileCtx, what: &str) {
+        let taken = self.taken.borrow();
         for (key, _) in self.table.iter() {
-            if !allowed.contains(&key) {
+            if !taken.iter().any(|t| t == key) {
                 let span = self.table.get_key_value(key).and_then(|(k, _)| k.span());
+                let expected: Vec<&str> = taken.iter().map(String::as_str).collect();
                 l.problem(
                     ctx,
                     &span,
-                    format!("unknown key `{key}` in `{what}`; expected one of {}", quoted_list(allowed)),
+                    format!("unknown key `{key}` in `{what}`; expected one of {}", quoted_list(&expected)),
                 );
             }
         }
@@ -716,6 +711,36 @@ destructive = "fatal"
     }
 
     #[test]
+    fn each_table_suggests_exactly_the_keys_its_reader_takes() {
+        let cases = [
+            ("[[stateful]]\ntype = \"a_b\"\nreason = \"r\"\nx = 1\n", "`type`, `address`, `reason`"),
+            (
+                "[[disruptive]]\ntype = \"a_b\"\npaths = [\"p\"]\nreason = \"r\"\nx = 1\n",
+                "`type`, `address`, `paths`, `reason`",
+            ),
+            (
+                "[[rule]]\nid = \"r\"\nlevel = \"warn\"\nmessage = \"m\"\nx = 1\n",
+                "`id`, `level`, `message`, `type`, `address`, `actions`, `reasons`, `paths`, `env`",
+            ),
+            (
+                "[[exception]]\nrule = \"drift\"\naddress = \"*\"\nreason = \"r\"\nx = 1\n",
+                "`rule`, `address`, `reason`, `expires`",
+            ),
+            ("[compare]\nx = 1\n", "`ignore_paths`, `map`, `replace`"),
+            ("[[compare.replace]]\nstaging = \"s\"\nprod = \"p\"\nx = 1\n", "`staging`, `prod`, `reason`"),
+            ("[[compare.map]]\nprod = \"p\"\nstaging = \"s\"\nx = 1\n", "`prod`, `staging`"),
+        ];
+        for (text, expected) in cases {
+            let p = problems(text);
+            assert_eq!(p.len(), 1, "{text}: {p:?}");
+            assert!(
+                p[0].contains("unknown key `x`") && p[0].ends_with(&format!("expected one of {expected}")),
+                "{p:?}"
+            );
+        }
+    }
+
+    #[test]
     fn exception_without_reason_is_an_error() {
         let p = problems("[[exception]]\nrule = \"stateful-destroy\"\naddress = \"aws_db_instance.x\"\n");
         assert_eq!(p, ["p.toml:1:1: a `[[exception]]` entry needs `reason`"]);
@@ -734,6 +759,6 @@ destructive = "fatal"
         l.file("a.toml", "[levels]\nmy-rule = \"block\"\n");
         l.file("b.toml", "[[rule]]\nid = \"my-rule\"\nlevel = \"warn\"\nmessage = \"m\"\nactions = [\"delete\"]\n");
         let p = l.finish().unwrap();
-        assert_eq!(p.levels["my-rule"].level, Level::Block);
+        assert_eq!(p.levels[&FindingId::Custom("my-rule".into())].level, Level::Block);
     }
 }

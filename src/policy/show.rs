@@ -14,14 +14,14 @@ pub fn show(p: &Policy) -> String {
     }
     let _ = writeln!(s, "\n# finding levels");
     for r in rules::RULES {
-        let (level, origin) = p.level_of(r.id, r.level);
+        let (level, origin) = p.builtin_level(r.id);
         let from = origin.map_or("built-in default".to_owned(), ToString::to_string);
         let _ = writeln!(s, "  {:<22} {:<6} ({from})", r.id, level.name());
     }
     if !p.rules.is_empty() {
         let _ = writeln!(s, "\n# custom rules");
         for r in &p.rules {
-            let (level, _) = p.level_of(&r.id, r.level);
+            let (level, _) = p.rule_level(r);
             let _ = writeln!(s, "  {:<22} {:<6} {}  [{}]", r.id, level.name(), r.message, r.origin);
         }
     }

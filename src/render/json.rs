@@ -72,7 +72,7 @@ struct Output<'r> {
 }
 
 fn change_out<'r>(review: &'r Review, c: &'r Change) -> ChangeOut<'r> {
-    ChangeOut { change: c, finding_ids: c.findings.iter().map(|&i| review.findings[i].id.as_str()).collect() }
+    ChangeOut { change: c, finding_ids: c.findings.iter().map(|&i| review.findings[i].id.name()).collect() }
 }
 
 /// Writes the report, pretty-printed, with a final newline.
@@ -84,17 +84,17 @@ pub fn render(review: &Review, out: &mut dyn Write) -> std::io::Result<()> {
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool { name: "plangate", version: env!("CARGO_PKG_VERSION") },
-        command: review.command,
-        checked_as: review.checked_as,
+        command: review.command(),
+        checked_as: review.checked_as(),
         verdict: review.verdict,
         summary: Summary { findings: counts, waived: review.findings.iter().filter(|f| !f.counts()).count() },
-        plans: Plans { prod: &review.prod, staging: review.staging.as_ref() },
+        plans: Plans { prod: review.gated(), staging: review.staging() },
         findings: review.findings.iter().map(|finding| FindingOut { finding }).collect(),
         changes: review.changes.iter().map(|c| change_out(review, c)).collect(),
         staging_changes: review
-            .staging
+            .staging()
             .as_ref()
-            .map(|_| review.staging_changes.iter().map(|c| change_out(review, c)).collect()),
+            .map(|_| review.staging_changes().iter().map(|c| change_out(review, c)).collect()),
         drift: review.drift.iter().map(|c| change_out(review, c)).collect(),
         outputs: review
             .outputs

@@ -35,12 +35,12 @@ use super::escape::{md_code, md_code_line, md_fence, md_text};
 use super::{SUMMARY_COLUMNS, column_count, line_diff, summary_columns};
 use crate::plan::Action;
 use crate::review::{AttrDiff, Change, Finding, MatchStatus, PlanInfo, Review, Shown, StagingMatch, Verdict, Via};
-use crate::rules::Level;
+use crate::rules::{Level, RuleId};
 
 /// The comment id used when none is given.
 pub const DEFAULT_COMMENT_ID: &str = "plangate";
-/// GitHub's limit on a comment body, in characters.
-pub const DEFAULT_MAX_CHARS: usize = 65_536;
+/// The default size budget: GitHub's limit on a comment body, in characters.
+pub const DEFAULT_MAX_CHARS: usize = crate::comment::GITHUB_MAX_BODY_CHARS;
 
 /// At most this many of prod's extra attribute paths are named per change.
 const MAX_EXTRA_PATHS: usize = 10;
@@ -51,8 +51,8 @@ const MAX_CHANGED_PATHS: usize = 200;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MarkdownOptions {
     /// The id in the hidden marker `<!-- plangate:ID -->` a bot looks for to
-    /// update its own comment. Written as given: the CLI validates it as
-    /// `[A-Za-z0-9._-]+`.
+    /// update its own comment. Written as given: the CLI checks it with
+    /// [`crate::comment::check_comment_id`].
     pub comment_id: String,
     /// The most characters (Unicode scalar values, not bytes) the comment
     /// may have.
@@ -188,7 +188,7 @@ impl Comment {
             findings_section("Info", 8, &|f| f.counts() && f.level == Level::Info),
         ];
 
-        let reviewing = review.staging.is_some();
+        let reviewing = review.staging().is_some();
         let groups: [(&str, &str, u8); 5] = [
             ("Prod changes with blocking findings", "Changes with blocking findings", 3),
             ("Prod: destructive changes", "Destructive changes", 4),
@@ -215,7 +215,7 @@ impl Comment {
             priority: 10,
             counted: true,
             items: review
-                .staging_changes
+                .staging_changes()
                 .iter()
                 .filter(|c| destructive(review, c) || has_counting_block(review, c))
                 .map(|c| Piece::new(change_item(review, c, Context::Plan)))
@@ -425,11 +425,11 @@ fn head(review: &Review) -> String {
         Verdict::Warn => "⚠️ plangate: passed with warnings",
         Verdict::Pass => "✅ plangate: passed",
     };
-    let compared = match &review.staging {
+    let compared = match &review.staging() {
         Some(staging) => {
-            format!("Prod plan {} against staging plan {}.", md_code(&review.prod.file), md_code(&staging.file))
+            format!("Prod plan {} against staging plan {}.", md_code(&review.gated().file), md_code(&staging.file))
         }
-        None => format!("One plan checked: {}.", md_code(&review.prod.file)),
+        None => format!("One plan checked: {}.", md_code(&review.gated().file)),
     };
     format!("### {verdict}\n\n{compared}\n\n")
 }
@@ -448,12 +448,12 @@ fn other_count(info: &PlanInfo) -> usize {
 /// The per-action table of both plans and the finding counts.
 fn summary_table(review: &Review) -> String {
     let mut plans: Vec<(&str, &PlanInfo)> = Vec::new();
-    match &review.staging {
+    match &review.staging() {
         Some(staging) => {
-            plans.push(("prod", &review.prod));
+            plans.push(("prod", review.gated()));
             plans.push(("staging", staging));
         }
-        None => plans.push(("plan", &review.prod)),
+        None => plans.push(("plan", review.gated())),
     }
     let infos: Vec<&PlanInfo> = plans.iter().map(|(_, p)| *p).collect();
     let columns = summary_columns(&infos);
@@ -495,8 +495,8 @@ fn summary_table(review: &Review) -> String {
 /// One list line for a finding; `short` keeps only level, id, environment
 /// and address.
 fn finding_line(review: &Review, f: &Finding, short: bool) -> String {
-    let mut s = format!("- **{}** {}", f.level.name(), md_code(&f.id));
-    if let (Some(env), Some(_)) = (f.env, &review.staging) {
+    let mut s = format!("- **{}** {}", f.level.name(), md_code(f.id.name()));
+    if let (Some(env), Some(_)) = (f.env, &review.staging()) {
         s.push(' ');
         s.push_str(env.name());
     }
@@ -534,7 +534,7 @@ fn destructive(review: &Review, c: &Change) -> bool {
     c.action.destroys()
         || c.action.is_replace()
         || c.action == Action::Forget
-        || c.findings.iter().any(|&i| review.findings[i].id == "disruptive-update" && review.findings[i].counts())
+        || c.findings.iter().any(|&i| review.findings[i].id.is(RuleId::DisruptiveUpdate) && review.findings[i].counts())
 }
 
 /// Which prod diff section a change goes to, most severe first.
@@ -580,7 +580,7 @@ fn change_item(review: &Review, c: &Change, context: Context) -> String {
             .map(|&i| {
                 let f = &review.findings[i];
                 let waived = if f.counts() { "" } else { " (waived)" };
-                format!("**{}** {}{waived}", f.level.name(), md_code(&f.id))
+                format!("**{}** {}{waived}", f.level.name(), md_code(f.id.name()))
             })
             .collect();
         line.push(format!("findings: {}", list.join(", ")));
@@ -736,7 +736,8 @@ mod tests {
 
     use super::*;
     use crate::policy::Origin;
-    use crate::review::{Env, OutputLine, Waiver};
+    use crate::review::{Env, Kind, OutputLine, Waiver};
+    use crate::rules::FindingId;
 
     fn plan_info(file: &str, actions: &[(&str, usize)]) -> PlanInfo {
         PlanInfo {
@@ -778,7 +779,7 @@ mod tests {
 
     fn finding(id: &str, level: Level, address: &str) -> Finding {
         Finding {
-            id: id.to_owned(),
+            id: id.parse::<RuleId>().map_or_else(|()| FindingId::Custom(id.to_owned()), FindingId::Builtin),
             level,
             env: Some(Env::Prod),
             address: Some(address.to_owned()),
@@ -809,14 +810,14 @@ mod tests {
             _ => Verdict::Pass,
         };
         Review {
-            command: "review",
-            checked_as: None,
+            kind: Kind::Review {
+                prod: plan_info("prod.json", &[("create", 1), ("replace", 1), ("replace-create-first", 2)]),
+                staging: plan_info("staging.json", &[("update", 3), ("no-op", 7)]),
+                staging_changes: Vec::new(),
+            },
             verdict,
-            prod: plan_info("prod.json", &[("create", 1), ("replace", 1), ("replace-create-first", 2)]),
-            staging: Some(plan_info("staging.json", &[("update", 3), ("no-op", 7)])),
             findings,
             changes,
-            staging_changes: Vec::new(),
             drift: Vec::new(),
             outputs: Vec::new(),
         }
@@ -1032,8 +1033,8 @@ mod tests {
     #[test]
     fn check_names_one_plan_and_one_table_row() {
         let mut r = small_review();
-        r.command = "check";
-        r.staging = None;
+        let Kind::Review { prod, .. } = r.kind else { unreachable!("small_review is a review") };
+        r.kind = Kind::Check { plan: prod, env: Env::Prod };
         for c in &mut r.changes {
             c.staging = None;
         }
@@ -1204,10 +1205,13 @@ mod tests {
             findings.push(f);
         }
         let mut r = review_of(changes, findings);
-        r.prod.file = evil.clone();
-        r.staging.as_mut().unwrap().file = evil.clone();
-        r.prod.actions.insert(evil.clone(), 1);
-        r.staging_changes = vec![change(&evil, Action::Delete)];
+        let Kind::Review { prod, staging, staging_changes } = &mut r.kind else {
+            unreachable!("review_of is a review")
+        };
+        prod.file = evil.clone();
+        staging.file = evil.clone();
+        prod.actions.insert(evil.clone(), 1);
+        *staging_changes = vec![change(&evil, Action::Delete)];
         let mut drift = change(&evil, Action::Update);
         drift.changed_paths = vec![evil.clone()];
         r.drift = vec![drift];

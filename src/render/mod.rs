@@ -103,7 +103,7 @@ mod tests {
 }
 
 /// The output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Text,
     Markdown,
@@ -128,4 +128,28 @@ pub fn edit_note_line(n: &crate::review::EditNote) -> String {
         Relation::Differs(v) => format!("staging: {}", v.join(", ")),
     };
     format!("{what}  ({staging})")
+}
+
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: &[Format] = &[Format::Text, Format::Markdown, Format::Json];
+
+    /// The name users write (`--format NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Markdown => "markdown",
+            Format::Json => "json",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Format, String> {
+        Format::ALL.iter().copied().find(|f| f.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+            format!("unknown format `{s}`: expected one of {}", names.join(", "))
+        })
+    }
 }

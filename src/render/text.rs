@@ -14,7 +14,7 @@ use super::escape::terminal;
 use super::{column_count, line_diff, summary_columns};
 use crate::plan::Action;
 use crate::review::{AttrDiff, Change, Finding, MatchStatus, PlanInfo, Review, Shown, Verdict, Via};
-use crate::rules::Level;
+use crate::rules::{Level, RuleId};
 
 /// Options of the text renderer.
 #[derive(Clone, Copy, Debug)]
@@ -49,14 +49,14 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
         Verdict::Warn => p.paint("PASSED WITH WARNINGS", Style::new().yellow().bold()),
         Verdict::Pass => p.paint("PASSED", Style::new().green().bold()),
     };
-    match &review.staging {
+    match &review.staging() {
         Some(s) => writeln!(
             w,
             "plangate review: {verdict}\n  prod    {}\n  staging {}",
-            terminal(&review.prod.file),
+            terminal(&review.gated().file),
             terminal(&s.file)
         )?,
-        None => writeln!(w, "plangate check: {verdict}\n  plan {}", terminal(&review.prod.file))?,
+        None => writeln!(w, "plangate check: {verdict}\n  plan {}", terminal(&review.gated().file))?,
     }
     writeln!(w)?;
     summary_table(review, &mut w)?;
@@ -68,28 +68,28 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
     } else {
         writeln!(w, "{}", p.paint("Findings", Style::new().bold()))?;
         for f in &counting {
-            finding_line(&p, f, review.staging.is_some(), &mut w)?;
+            finding_line(&p, f, review.staging().is_some(), &mut w)?;
         }
     }
     let waived: Vec<&Finding> = review.findings.iter().filter(|f| !f.counts()).collect();
     if !waived.is_empty() {
         writeln!(w, "\n{}", p.paint("Waived by exceptions", Style::new().bold()))?;
         for f in waived {
-            finding_line(&p, f, review.staging.is_some(), &mut w)?;
+            finding_line(&p, f, review.staging().is_some(), &mut w)?;
         }
     }
 
     let mut order: Vec<&Change> = review.changes.iter().collect();
     order.sort_by_cached_key(|c| std::cmp::Reverse(severity(review, c)));
     if !order.is_empty() {
-        let title = if review.staging.is_some() { "Changes in prod" } else { "Changes" };
+        let title = if review.staging().is_some() { "Changes in prod" } else { "Changes" };
         writeln!(w, "\n{} ({})", p.paint(title, Style::new().bold()), order.len())?;
         for c in order {
             change_block(&p, review, c, Kind::Planned, &mut w)?;
         }
     }
     let context: Vec<&Change> = review
-        .staging_changes
+        .staging_changes()
         .iter()
         .filter(|c| c.action.destroys() || matches!(c.action, Action::Forget | Action::ReplaceForget))
         .collect();
@@ -140,8 +140,8 @@ fn severity(review: &Review, c: &Change) -> (u8, u8, std::cmp::Reverse<String>) 
 
 fn summary_table(review: &Review, w: &mut dyn Write) -> std::io::Result<()> {
     let mut b = Builder::default();
-    let mut infos = vec![&review.prod];
-    infos.extend(&review.staging);
+    let mut infos = vec![review.gated()];
+    infos.extend(review.staging());
     let columns = summary_columns(&infos);
     let mut header = vec!["plan".to_owned()];
     header.extend(columns.iter().map(|(n, _)| (*n).to_owned()));
@@ -151,8 +151,8 @@ fn summary_table(review: &Review, w: &mut dyn Write) -> std::io::Result<()> {
         r.extend(columns.iter().map(|(_, names)| column_count(info, names).to_string()));
         b.push_record(r);
     };
-    row(if review.staging.is_some() { "prod" } else { "plan" }, &review.prod);
-    if let Some(s) = &review.staging {
+    row(if review.staging().is_some() { "prod" } else { "plan" }, review.gated());
+    if let Some(s) = &review.staging() {
         row("staging", s);
     }
     let mut table = b.build();
@@ -237,7 +237,7 @@ fn change_block(p: &Painter, review: &Review, c: &Change, kind: Kind, w: &mut dy
     }
     // Why the resource is stateful matters when something happens to the
     // existing object; a stateful-destroy finding already says it.
-    let stateful_finding = c.findings.iter().any(|&i| review.findings[i].id == "stateful-destroy");
+    let stateful_finding = c.findings.iter().any(|&i| review.findings[i].id.is(RuleId::StatefulDestroy));
     let touches_existing = !matches!(c.action, Action::Create | Action::Read | Action::NoOp);
     if let (Some(s), false, true) = (&c.stateful, stateful_finding, touches_existing) {
         writeln!(w, "      stateful: {}", terminal(s))?;

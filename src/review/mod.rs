@@ -1,6 +1,12 @@
 //! The analysis: classify every change, apply policy, match prod to staging,
 //! and produce one [`Review`] that every renderer reads.
 //!
+//! The stages, in order: classify (`analyze`: each change's action, paths,
+//! display diffs), match (`matching`: each prod change's staging
+//! counterpart; returns matches, pushes no findings), the checks (`checks`:
+//! one module each, listed in `checks::CHECKS`), exceptions (`exceptions`),
+//! verdict.
+//!
 //! Pure: no I/O, no clock, no environment. Today's date comes in through
 //! [`Options`]. Output is deterministic: findings that count come before
 //! waived ones, then by level (most severe first), then in the order of the
@@ -9,6 +15,7 @@
 mod analyze;
 mod checks;
 mod edits;
+mod exceptions;
 mod matching;
 pub mod one_way;
 pub mod parity;
@@ -21,7 +28,7 @@ use serde::Serialize;
 
 use crate::plan::{Action, Mode, Plan};
 use crate::policy::{Date, Origin, Policy};
-use crate::rules::Level;
+use crate::rules::{FindingId, Level};
 
 pub use analyze::{AttrDiff, Shown};
 pub use edits::{EditKind, EditNote, ExtraEdit, Relation};
@@ -87,7 +94,7 @@ pub struct Waiver {
 /// One finding.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
-    pub id: String,
+    pub id: FindingId,
     pub level: Level,
     pub env: Option<Env>,
     pub address: Option<String>,
@@ -301,26 +308,77 @@ pub struct PlanInfo {
     pub actions: BTreeMap<String, usize>,
 }
 
+/// What was reviewed: the part of a [`Review`] that differs by command.
+#[derive(Debug)]
+pub enum Kind {
+    /// `plangate check`: one plan, gated as the environment `env`.
+    Check { plan: PlanInfo, env: Env },
+    /// `plangate review`: prod against the approved staging plan.
+    Review {
+        prod: PlanInfo,
+        staging: PlanInfo,
+        /// Staging's changes, for context.
+        staging_changes: Vec<Change>,
+    },
+    // A review of many stacks will be a third variant here.
+}
+
 /// The whole analysis.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Review {
-    /// `check` (one plan) or `review` (staging and prod).
-    pub command: &'static str,
-    /// `check`: the environment the plan was checked as.
-    pub checked_as: Option<Env>,
+    pub kind: Kind,
     pub verdict: Verdict,
-    pub prod: PlanInfo,
-    pub staging: Option<PlanInfo>,
     pub findings: Vec<Finding>,
-    /// The prod changes (for `check`: the plan's changes), by address.
+    /// The gated plan's changes (prod's in a review), in the plan's order.
     pub changes: Vec<Change>,
-    /// Staging's changes, for context (`review` only).
-    pub staging_changes: Vec<Change>,
-    /// Prod's relevant drift.
+    /// The gated plan's relevant drift.
     pub drift: Vec<Change>,
     pub outputs: Vec<OutputLine>,
 }
 
+impl Review {
+    /// The command that made it: `check` or `review`.
+    pub fn command(&self) -> &'static str {
+        match self.kind {
+            Kind::Check { .. } => "check",
+            Kind::Review { .. } => "review",
+        }
+    }
+
+    /// The plan the gate is about: prod in a review, the one plan in a check.
+    pub fn gated(&self) -> &PlanInfo {
+        match &self.kind {
+            Kind::Check { plan, .. } => plan,
+            Kind::Review { prod, .. } => prod,
+        }
+    }
+
+    /// A review's staging plan.
+    pub fn staging(&self) -> Option<&PlanInfo> {
+        match &self.kind {
+            Kind::Check { .. } => None,
+            Kind::Review { staging, .. } => Some(staging),
+        }
+    }
+
+    /// A review's staging changes (none in a check).
+    pub fn staging_changes(&self) -> &[Change] {
+        match &self.kind {
+            Kind::Check { .. } => &[],
+            Kind::Review { staging_changes, .. } => staging_changes,
+        }
+    }
+
+    /// A check's environment.
+    pub fn checked_as(&self) -> Option<Env> {
+        match self.kind {
+            Kind::Check { env, .. } => Some(env),
+            Kind::Review { .. } => None,
+        }
+    }
+}
+
+/// The verdict stage: the most severe level among findings that count.
 fn verdict_of(findings: &[Finding]) -> Verdict {
     match findings.iter().filter(|f| f.counts()).map(|f| f.level).max() {
         Some(Level::Block) => Verdict::Block,
@@ -362,14 +420,20 @@ pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
     let redactor = redact::Redactor::from_plans(&[plan]);
     let diffs = if opts.attribute_diffs { analyze::Diffs::All } else { analyze::Diffs::None };
     let analysed = analyze::analyze_plan(plan, policy, &redactor, diffs);
-    let mut b = checks::Builder::new(policy, true);
-    let changes = analysed.changes;
-    b.plan_status(plan, opts.env);
-    b.change_findings(&changes, opts.env);
-    let drift = analyze::relevant_drift(plan, policy, &redactor, opts.attribute_diffs);
-    b.drift_findings(&drift, opts.env);
-    let outputs = analysed.outputs;
-    let mut review = finish(b, "check", plan_info(plan), None, changes, Vec::new(), drift, outputs, opts);
+    let mut changes = analysed.changes;
+    let mut drift = analyze::relevant_drift(plan, policy, &redactor, opts.attribute_diffs);
+    let input = checks::Input { policy, plan, env: opts.env, changes: &changes, drift: &drift, staging: None };
+    let mut found = checks::run(&input, policy);
+    exceptions::apply(&mut found, opts.today);
+    let findings = found.into_ordered(&mut changes, &mut [], &mut drift);
+    let mut review = Review {
+        kind: Kind::Check { plan: plan_info(plan), env: opts.env },
+        verdict: verdict_of(&findings),
+        findings,
+        changes,
+        drift,
+        outputs: analysed.outputs,
+    };
     redact::mask_review(&mut review, &redactor);
     review
 }
@@ -387,17 +451,8 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
     };
     let s = analyze::analyze_plan(staging, policy, &redactor, context);
     let p = analyze::analyze_plan(prod, policy, &redactor, all);
-    let mut b = checks::Builder::new(policy, false);
     let mut changes = p.changes;
-    let staging_changes = s.changes;
-
-    if let Some(approved) = &opts.approved {
-        b.approval(staging, approved);
-    }
-    b.plan_status(prod, Env::Prod);
-    b.plan_status(staging, Env::Staging);
-    b.change_findings(&changes, Env::Prod);
-    b.staging_rule_findings(&staging_changes);
+    let mut staging_changes = s.changes;
     let (prod_sources, staging_sources) = (analyze::sources(prod), analyze::sources(staging));
     let matches = matching::match_changes(
         &matching::Sided { changes: &changes, sources: &prod_sources },
@@ -410,50 +465,33 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
     for (c, m) in changes.iter_mut().zip(matches.prod) {
         c.staging = Some(m);
     }
-    matching::staging_findings(&mut b, &changes, &staging_changes, &matches.claimed, policy);
-    b.parity(staging, prod, &changes);
-    let drift = analyze::relevant_drift(prod, policy, &redactor, diffs);
-    b.drift_findings(&drift, Env::Prod);
-    let mut review = finish(
-        b,
-        "review",
-        plan_info(prod),
-        Some(plan_info(staging)),
-        changes,
-        staging_changes,
-        drift,
-        p.outputs,
-        opts,
-    );
-    redact::mask_review(&mut review, &redactor);
-    review
-}
-
-#[allow(clippy::too_many_arguments)] // one call site each in check and review; a struct would only rename these
-fn finish(
-    b: checks::Builder<'_>,
-    command: &'static str,
-    prod: PlanInfo,
-    staging: Option<PlanInfo>,
-    mut changes: Vec<Change>,
-    mut staging_changes: Vec<Change>,
-    mut drift: Vec<Change>,
-    outputs: Vec<OutputLine>,
-    opts: &Options,
-) -> Review {
-    let findings = b.finish(opts.today, &mut changes, &mut staging_changes, &mut drift);
-    Review {
-        command,
-        checked_as: (command == "check").then_some(opts.env),
+    let mut drift = analyze::relevant_drift(prod, policy, &redactor, diffs);
+    let input = checks::Input {
+        policy,
+        plan: prod,
+        env: Env::Prod,
+        changes: &changes,
+        drift: &drift,
+        staging: Some(checks::StagingInput {
+            plan: staging,
+            changes: &staging_changes,
+            claimed: &matches.claimed,
+            approved: opts.approved.as_deref(),
+        }),
+    };
+    let mut found = checks::run(&input, policy);
+    exceptions::apply(&mut found, opts.today);
+    let findings = found.into_ordered(&mut changes, &mut staging_changes, &mut drift);
+    let mut review = Review {
+        kind: Kind::Review { prod: plan_info(prod), staging: plan_info(staging), staging_changes },
         verdict: verdict_of(&findings),
-        prod,
-        staging,
         findings,
         changes,
-        staging_changes,
         drift,
-        outputs,
-    }
+        outputs: p.outputs,
+    };
+    redact::mask_review(&mut review, &redactor);
+    review
 }
 
 /// The rank of an action for `escalated`: no-op < read < create/import/move

@@ -30,7 +30,7 @@ use std::collections::HashSet;
 
 use aho_corasick::AhoCorasick;
 
-use super::{Change, Finding, OutputLine, Review, Shown};
+use super::{Change, Finding, Kind, OutputLine, PlanInfo, Review, Shown};
 use crate::plan::value::{self, collect_all, collect_marked_raw};
 use crate::plan::{Plan, Values};
 
@@ -346,13 +346,17 @@ pub(super) fn mask_review(review: &mut Review, r: &Redactor) {
     for f in &mut review.findings {
         mask_finding(f, r);
     }
-    for c in review.changes.iter_mut().chain(&mut review.staging_changes).chain(&mut review.drift) {
+    let (infos, staging_changes): (Vec<&mut PlanInfo>, &mut [Change]) = match &mut review.kind {
+        Kind::Check { plan, .. } => (vec![plan], &mut []),
+        Kind::Review { prod, staging, staging_changes } => (vec![prod, staging], staging_changes),
+    };
+    for c in review.changes.iter_mut().chain(staging_changes.iter_mut()).chain(&mut review.drift) {
         mask_change(c, r);
     }
     for o in &mut review.outputs {
         mask_output(o, r);
     }
-    for info in std::iter::once(&mut review.prod).chain(review.staging.as_mut()) {
+    for info in infos {
         m(&mut info.file);
         mo(&mut info.format_version);
         mo(&mut info.terraform_version);

@@ -1,0 +1,220 @@
+//! The raw command line: clap's types, exactly as typed. Nothing here is
+//! validated beyond what clap checks; `settings` turns these into the
+//! settings the commands run with.
+
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use plangate::render::{Format, markdown};
+
+/// `--format`: the library's formats, by name (so a new format is one
+/// variant in `plangate::render::Format`, not a second list here).
+fn format_parser() -> impl TypedValueParser<Value = Format> {
+    PossibleValuesParser::new(Format::ALL.iter().map(|f| f.name())).try_map(|s| s.parse::<Format>())
+}
+
+/// Review gate for Terraform/OpenTofu plans: blocks stateful destroys and
+/// shows what prod does that staging did not.
+#[derive(Parser, Debug)]
+#[command(name = "plangate", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compare prod's plan with the approved staging plan, and gate prod.
+    Review(ReviewArgs),
+    /// Gate one plan: destructive actions and policy only.
+    Check(CheckArgs),
+    /// Print the approval digest of plans (`sha256:...`).
+    Fingerprint {
+        /// Plan JSON files (`-` for standard input).
+        #[arg(required = true)]
+        plans: Vec<String>,
+    },
+    /// Validate or show policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Post the Markdown review as one pull/merge-request comment, kept up to date.
+    Comment(CommentArgs),
+    /// List every finding id with its default level, or explain one.
+    Rules {
+        /// Explain one finding id.
+        #[arg(long, value_name = "ID")]
+        explain: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Check policy files; exit 2 with every problem if any is invalid.
+    Validate {
+        /// Policy files or directories (default: only the built-in pack).
+        paths: Vec<PathBuf>,
+        /// Do not load the built-in pack.
+        #[arg(long)]
+        no_default_policy: bool,
+    },
+    /// Print the effective policy, with where each entry came from.
+    Show {
+        /// Policy files or directories, added after the built-in pack.
+        paths: Vec<PathBuf>,
+        /// Do not load the built-in pack.
+        #[arg(long)]
+        no_default_policy: bool,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    Github,
+    Gitlab,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BehaviourArg {
+    /// Edit the comment carrying this marker, else create one.
+    Update,
+    /// Always create a new comment.
+    New,
+    /// Create a new comment, then delete the older ones carrying the marker.
+    DeleteAndNew,
+}
+
+#[derive(Args, Debug)]
+pub struct CommentArgs {
+    /// Where to post.
+    #[arg(value_enum)]
+    pub platform: PlatformArg,
+    /// The approved staging plan JSON (with `--prod`: review and post).
+    #[arg(long, value_name = "PLAN", requires = "prod", conflicts_with = "body")]
+    pub staging: Option<String>,
+    /// The prod plan JSON.
+    #[arg(long, value_name = "PLAN", requires = "staging", conflicts_with = "body")]
+    pub prod: Option<String>,
+    /// Post a Markdown file made earlier by `review --format markdown`
+    /// instead of reviewing here (the exit status is then 0 on success).
+    #[arg(long, value_name = "FILE", required_unless_present = "prod")]
+    pub body: Option<PathBuf>,
+    /// The digest of the approved staging plan.
+    #[arg(long, value_name = "DIGEST")]
+    pub approved: Option<String>,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// The id in the hidden marker `<!-- plangate:ID -->`: one comment per id.
+    #[arg(long, value_name = "ID", default_value = "plangate")]
+    pub comment_id: String,
+    /// The size budget in characters (default: the platform's limit).
+    #[arg(long, value_name = "N")]
+    pub max_chars: Option<usize>,
+    /// What to do with an existing comment.
+    #[arg(long, value_enum, default_value_t = BehaviourArg::Update)]
+    pub behaviour: BehaviourArg,
+    /// Do nothing when the existing comment already says the same.
+    #[arg(long)]
+    pub skip_if_unchanged: bool,
+    /// Print the request that would be made; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// GitHub `owner/name` or GitLab project id or path (default: from CI variables).
+    #[arg(long, value_name = "REPO")]
+    pub repo: Option<String>,
+    /// The pull request number or merge request iid (default: from CI variables).
+    #[arg(long, value_name = "N")]
+    pub number: Option<u64>,
+    /// The API base URL (default: `GITHUB_API_URL` / `CI_API_V4_URL`).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// The environment variable holding the token (default: `GITHUB_TOKEN`;
+    /// GitLab: `GITLAB_TOKEN`, else `CI_JOB_TOKEN`). Tokens are never flags.
+    #[arg(long, value_name = "NAME")]
+    pub token_env: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Block,
+    Warn,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EnvArg {
+    Prod,
+    Staging,
+}
+
+/// What every gating command takes: policy, failure threshold, date.
+#[derive(Args, Debug)]
+pub struct GateArgs {
+    /// A policy file or a directory of `*.toml` files (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+    /// Do not load the built-in policy pack.
+    #[arg(long)]
+    pub no_default_policy: bool,
+    /// The level that fails the gate (exit 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Block)]
+    pub fail_on: FailOn,
+    /// Today's date for exception expiry (default: the system clock, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+}
+
+/// The options of the commands that write a report.
+#[derive(Args, Debug)]
+pub struct Common {
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Output format.
+    #[arg(long, default_value = "text", value_parser = format_parser())]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Color in text output (`NO_COLOR` is honoured with `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Markdown: the id in the hidden marker `<!-- plangate:ID -->`.
+    #[arg(long, value_name = "ID", default_value = "plangate")]
+    pub comment_id: String,
+    /// Markdown: the size budget in characters.
+    #[arg(long, value_name = "N", default_value_t = markdown::DEFAULT_MAX_CHARS)]
+    pub max_chars: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// The approved staging plan JSON (`-` for standard input).
+    #[arg(long, value_name = "PLAN")]
+    pub staging: String,
+    /// The prod plan JSON (`-` for standard input).
+    #[arg(long, value_name = "PLAN")]
+    pub prod: String,
+    /// The digest of the approved staging plan (`plangate fingerprint`);
+    /// the gate blocks if the staging plan given is not that one.
+    #[arg(long, value_name = "DIGEST")]
+    pub approved: Option<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The plan JSON (`-` for standard input).
+    pub plan: String,
+    /// Which environment the plan is (scopes `[[rule]] env`).
+    #[arg(long, value_enum, default_value_t = EnvArg::Prod)]
+    pub env: EnvArg,
+    #[command(flatten)]
+    pub common: Common,
+}

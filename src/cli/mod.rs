@@ -1,0 +1,255 @@
+//! The binary's command line: [`args`] (clap's raw types), [`settings`]
+//! (resolved and checked once) and here the commands, which call the
+//! library and print. Exit status: 0 pass, 1 gate failed, 2 could not
+//! evaluate (any `Err`).
+
+pub mod args;
+pub mod settings;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use plangate::comment::{self, CommentOptions, HttpSettings};
+use plangate::plan::{self, Plan, Source};
+use plangate::policy::{self, Policy};
+use plangate::render::{self, Format};
+use plangate::review::{self, Env, Options, Review, Verdict};
+use plangate::rules::{self, Level, RuleId};
+
+use settings::{CommentSettings, CommentSource, Gate, Report, Settings};
+
+/// Runs one resolved command; `Err` means "could not evaluate" (exit 2).
+pub fn run(settings: Settings) -> Result<ExitCode> {
+    match settings {
+        Settings::Review { staging, prod, approved, gate, report } => {
+            let review = review_plans(&staging, &prod, approved, &gate, report.format != Format::Json)?;
+            emit(&review, &report, gate.fail_on)
+        }
+        Settings::Check { plan, env, gate, report } => {
+            let policy = load_policy(&gate.policy, gate.no_default_policy)?;
+            let opts =
+                Options { today: gate.today, approved: None, attribute_diffs: report.format != Format::Json, env };
+            let source = Source::read(&plan)?;
+            let plan: Plan<'_> = plan::parse_plan(&source)?;
+            let review = review::check(&plan, &policy, &opts);
+            emit(&review, &report, gate.fail_on)
+        }
+        Settings::Fingerprint { plans } => run_fingerprint(&plans),
+        Settings::PolicyValidate { paths, no_default_policy } => {
+            let policy = load_policy(&paths, no_default_policy)?;
+            println!(
+                "policy OK: {} file(s), {} stateful entries, {} disruptive entries, {} rules, {} exceptions",
+                policy.files.len(),
+                policy.stateful.len(),
+                policy.disruptive.len(),
+                policy.rules.len(),
+                policy.exceptions.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Settings::PolicyShow { paths, no_default_policy } => {
+            let policy = load_policy(&paths, no_default_policy)?;
+            print!("{}", policy::show::show(&policy));
+            Ok(ExitCode::SUCCESS)
+        }
+        Settings::Rules { explain } => run_rules(explain),
+        Settings::Comment(c) => run_comment(*c),
+    }
+}
+
+/// The Markdown renderer never drops a blocked finding, so with thousands of
+/// them a comment can outgrow what the platform accepts at all. Rather than
+/// post nothing, cut the list at a line boundary before any folded section or
+/// code block (so the structure stays balanced) and say so; the exit status
+/// still fails the gate, and every finding is in `plangate review` output.
+fn fit_platform_limit(body: String, limit: usize, platform: comment::Platform) -> String {
+    if body.chars().count() <= limit {
+        return body;
+    }
+    let lines: Vec<&str> = body.lines().collect();
+    let structured =
+        lines.iter().position(|l| l.starts_with("<details") || l.starts_with("```")).unwrap_or(lines.len());
+    let note_room = 400;
+    let mut kept = 0;
+    let mut size = 0;
+    for line in &lines[..structured] {
+        let n = line.chars().count() + 1;
+        if size + n > limit.saturating_sub(note_room) {
+            break;
+        }
+        size += n;
+        kept += 1;
+    }
+    let mut out = lines[..kept].join("\n");
+    out.push_str(&format!(
+        "\n\n_This comment is cut: {} more lines did not fit {platform}'s {limit}-character limit for a comment. \
+         Every blocked finding is in the output of `plangate review`; the gate still fails._\n",
+        lines.len() - kept
+    ));
+    out
+}
+
+fn run_comment(c: CommentSettings) -> Result<ExitCode> {
+    let marker = comment::marker_line(&c.markdown.comment_id)?;
+    let limit = comment::max_body_chars(c.platform);
+    let (body, code) = match &c.source {
+        CommentSource::Body(path) => {
+            let body = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the comment body `{}`", path.display()))?;
+            if !comment::carries_marker(&body, &marker) {
+                bail!(
+                    "`{}` does not start with the marker `{marker}`; render it with \
+                     `plangate review --format markdown --comment-id {}`",
+                    path.display(),
+                    c.markdown.comment_id
+                );
+            }
+            (body, ExitCode::SUCCESS)
+        }
+        CommentSource::Review { staging, prod, approved, gate } => {
+            let review = review_plans(staging, prod, approved.clone(), gate, true)?;
+            let mut buf = Vec::new();
+            render::markdown::render(&review, &c.markdown, &mut buf).context("cannot render the comment")?;
+            let body = String::from_utf8(buf).context("the rendered comment is not UTF-8")?;
+            (fit_platform_limit(body, limit, c.platform), exit_code(review.verdict, gate.fail_on))
+        }
+    };
+    let mut opts = CommentOptions::new(c.platform, marker);
+    opts.behaviour = c.behaviour;
+    opts.skip_if_unchanged = c.skip_if_unchanged;
+    opts.dry_run = c.dry_run;
+    opts.api_url = c.api_url;
+    opts.repo = c.repo;
+    opts.number = c.number;
+    opts.token_env = c.token_env;
+    let env = |k: &str| std::env::var(k).ok();
+    opts.http = HttpSettings::from_env(&env);
+    let target = comment::resolve_target(&opts, &env)?;
+    let outcome = comment::post(&opts, &target, &body)?;
+    // The outcome quotes URLs from the API: escaped like every stderr text.
+    eprintln!("{}", render::escape::stderr(&outcome.to_string()));
+    Ok(code)
+}
+
+fn run_rules(explain: Option<RuleId>) -> Result<ExitCode> {
+    let mut out = String::new();
+    match explain {
+        Some(id) => {
+            let r = id.info();
+            out.push_str(&format!(
+                "{} (default level: {})\n\n{}\n\n{}\n\nDocs: docs/rules.md#{}\n",
+                r.id, r.level, r.summary, r.explain, r.id
+            ));
+        }
+        None => {
+            for r in rules::RULES {
+                out.push_str(&format!("{:<22} {:<6} {}\n", r.id, r.level, r.summary));
+            }
+        }
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_fingerprint(paths: &[String]) -> Result<ExitCode> {
+    for path in paths {
+        let source = Source::read(path)?;
+        let plan = plan::parse_plan(&source)?;
+        println!("{}  {}", plan.digest, render::escape::terminal(&plan.name));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load_policy(paths: &[PathBuf], no_default: bool) -> Result<Policy> {
+    policy::load_paths(paths, no_default).map_err(|problems| {
+        let mut msg = format!("invalid policy ({} problem(s)):", problems.len());
+        for p in &problems {
+            msg.push_str(&format!("\n  {p}"));
+        }
+        msg.push_str("\nfix the policy files (see docs/policy.md) and run `plangate policy validate`");
+        anyhow::anyhow!(msg)
+    })
+}
+
+/// Loads policy and both plans (in parallel) and reviews them.
+fn review_plans(
+    staging: &str,
+    prod: &str,
+    approved: Option<String>,
+    gate: &Gate,
+    attribute_diffs: bool,
+) -> Result<Review> {
+    let policy = load_policy(&gate.policy, gate.no_default_policy)?;
+    let opts = Options { today: gate.today, approved, attribute_diffs, env: Env::Prod };
+    // Each thread reads and parses one plan; the plans borrow the sources.
+    let (staging_src, prod_src) = std::thread::scope(|s| {
+        let st = s.spawn(|| Source::read(staging));
+        let pr = Source::read(prod);
+        (st.join().expect("reader thread panicked"), pr)
+    });
+    let (staging_src, prod_src) = (staging_src?, prod_src?);
+    let (staging, prod) = std::thread::scope(|s| {
+        let st = s.spawn(|| plan::parse_plan(&staging_src));
+        let pr = plan::parse_plan(&prod_src);
+        (st.join().expect("parser thread panicked"), pr)
+    });
+    let (staging, prod) = (staging?, prod?);
+    Ok(review::review(&staging, &prod, &policy, &opts))
+}
+
+/// Writes the report and maps the verdict to the exit status.
+fn emit(review: &Review, report: &Report, fail_on: Level) -> Result<ExitCode> {
+    let mut buf: Vec<u8> = Vec::new();
+    match report.format {
+        Format::Text => render::text::render(review, render::text::TextOptions { color: report.color }, &mut buf),
+        Format::Json => render::json::render(review, &mut buf),
+        Format::Markdown => render::markdown::render(review, &report.markdown, &mut buf),
+    }
+    .context("cannot render the report")?;
+    match &report.output {
+        Some(path) => std::fs::write(path, &buf).with_context(|| format!("cannot write `{}`", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth exit 2.
+            match out.write_all(&buf).and_then(|()| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                r => r.context("cannot write the report")?,
+            }
+        }
+    }
+    Ok(exit_code(review.verdict, fail_on))
+}
+
+/// 1 when the verdict reaches `fail_on`, else 0.
+fn exit_code(verdict: Verdict, fail_on: Level) -> ExitCode {
+    let worst = match verdict {
+        Verdict::Block => Some(Level::Block),
+        Verdict::Warn => Some(Level::Warn),
+        Verdict::Pass => None,
+    };
+    if worst.is_some_and(|l| l >= fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plangate::comment::Platform;
+
+    #[test]
+    fn a_comment_too_large_for_the_platform_is_cut_at_a_line_with_a_note() {
+        let mut body = String::from("<!-- plangate:prod -->\n### plangate: blocked\n\n");
+        for i in 0..5000 {
+            body.push_str(&format!("- **block** `stateful-destroy` prod `aws_s3_bucket.b{i}`: a bucket\n"));
+        }
+        body.push_str("<details><summary>Warnings</summary>\n\n- x\n\n</details>\n");
+        let cut = fit_platform_limit(body.clone(), 65_536, Platform::GitHub);
+        assert!(cut.chars().count() <= 65_536);
+        assert!(cut.starts_with("<!-- plangate:prod -->\n"));
+        assert!(cut.contains("This comment is cut") && !cut.contains("<details>"));
+        assert!(cut.lines().filter(|l| l.starts_with("- **block**")).all(|l| l.ends_with("a bucket")));
+        let small = "<!-- plangate:prod -->\nfine\n".to_owned();
+        assert_eq!(fit_platform_limit(small.clone(), 65_536, Platform::GitHub), small);
+    }
+}

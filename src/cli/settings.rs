@@ -1,0 +1,201 @@
+//! Settings resolved once from the raw command line: every flag checked by
+//! one rule (the same rule wherever the flag appears), defaults filled in
+//! (today from the clock, colour from the terminal and `NO_COLOR`), clap's
+//! enums mapped to the library's types. The commands then only run.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use plangate::comment::{self, Behaviour, Platform};
+use plangate::policy::Date;
+use plangate::render::Format;
+use plangate::render::markdown::MarkdownOptions;
+use plangate::review::Env;
+use plangate::rules::{self, Level, RuleId};
+
+use super::args::{
+    BehaviourArg, CheckArgs, Cli, ColorChoice, Command, CommentArgs, Common, EnvArg, FailOn, GateArgs, PlatformArg,
+    PolicyCommand, ReviewArgs,
+};
+
+/// The smallest `--max-chars` accepted: room for the verdict and a few findings.
+const MIN_MAX_CHARS: usize = 1000;
+
+/// One command, ready to run.
+pub enum Settings {
+    Review { staging: String, prod: String, approved: Option<String>, gate: Gate, report: Report },
+    Check { plan: String, env: Env, gate: Gate, report: Report },
+    Fingerprint { plans: Vec<String> },
+    PolicyValidate { paths: Vec<PathBuf>, no_default_policy: bool },
+    PolicyShow { paths: Vec<PathBuf>, no_default_policy: bool },
+    Rules { explain: Option<RuleId> },
+    Comment(Box<CommentSettings>),
+}
+
+/// What every gating command takes: policy, failure threshold, date.
+pub struct Gate {
+    pub policy: Vec<PathBuf>,
+    pub no_default_policy: bool,
+    /// The least severe verdict that fails the gate (exit 1).
+    pub fail_on: Level,
+    pub today: Date,
+}
+
+/// How and where a report is written.
+pub struct Report {
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub color: bool,
+    pub markdown: MarkdownOptions,
+}
+
+/// `plangate comment`.
+pub struct CommentSettings {
+    pub platform: Platform,
+    pub source: CommentSource,
+    /// The comment's id (checked) and size budget (at most the platform's limit).
+    pub markdown: MarkdownOptions,
+    pub behaviour: Behaviour,
+    pub skip_if_unchanged: bool,
+    pub dry_run: bool,
+    pub repo: Option<String>,
+    pub number: Option<u64>,
+    pub api_url: Option<String>,
+    pub token_env: Option<String>,
+}
+
+/// Where the comment's body comes from.
+pub enum CommentSource {
+    /// Review these plans here; the exit status is the gate's.
+    Review { staging: String, prod: String, approved: Option<String>, gate: Gate },
+    /// A Markdown file rendered earlier.
+    Body(PathBuf),
+}
+
+impl Settings {
+    /// Checks and resolves the raw command line.
+    pub fn resolve(cli: Cli) -> Result<Settings> {
+        Ok(match cli.command {
+            Command::Review(ReviewArgs { staging, prod, approved, common }) => {
+                one_stdin([staging.as_str(), prod.as_str()])?;
+                let report = report(&common)?;
+                Settings::Review { staging, prod, approved, gate: gate(&common.gate)?, report }
+            }
+            Command::Check(CheckArgs { plan, env, common }) => {
+                let env = match env {
+                    EnvArg::Prod => Env::Prod,
+                    EnvArg::Staging => Env::Staging,
+                };
+                let report = report(&common)?;
+                Settings::Check { plan, env, gate: gate(&common.gate)?, report }
+            }
+            Command::Fingerprint { plans } => {
+                one_stdin(plans.iter().map(String::as_str))?;
+                Settings::Fingerprint { plans }
+            }
+            Command::Policy(PolicyCommand::Validate { paths, no_default_policy }) => {
+                Settings::PolicyValidate { paths, no_default_policy }
+            }
+            Command::Policy(PolicyCommand::Show { paths, no_default_policy }) => {
+                Settings::PolicyShow { paths, no_default_policy }
+            }
+            Command::Rules { explain } => Settings::Rules { explain: explain.as_deref().map(rule_id).transpose()? },
+            Command::Comment(args) => Settings::Comment(Box::new(comment_settings(args)?)),
+        })
+    }
+}
+
+fn rule_id(id: &str) -> Result<RuleId> {
+    id.parse::<RuleId>().or_else(|()| {
+        let ids: Vec<&str> = rules::RULES.iter().map(|r| r.id.name()).collect();
+        bail!("unknown finding id `{id}`; known ids: {}", ids.join(", "))
+    })
+}
+
+fn gate(g: &GateArgs) -> Result<Gate> {
+    let fail_on = match g.fail_on {
+        FailOn::Block => Level::Block,
+        FailOn::Warn => Level::Warn,
+    };
+    Ok(Gate {
+        policy: g.policy.clone(),
+        no_default_policy: g.no_default_policy,
+        fail_on,
+        today: today(g.today.as_deref())?,
+    })
+}
+
+fn today(arg: Option<&str>) -> Result<Date> {
+    match arg {
+        Some(s) => Date::parse(s).with_context(|| format!("`--today {s}` is not a date; write YYYY-MM-DD")),
+        None => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .context("the system clock is before 1970")?
+                .as_secs();
+            Ok(Date::from_unix_days((secs / 86_400) as i64))
+        }
+    }
+}
+
+/// The one rule for `--comment-id` and `--max-chars`, wherever they appear.
+fn markdown(comment_id: &str, max_chars: usize) -> Result<MarkdownOptions> {
+    comment::check_comment_id(comment_id)?;
+    if max_chars < MIN_MAX_CHARS {
+        bail!("`--max-chars` must be at least {MIN_MAX_CHARS}");
+    }
+    Ok(MarkdownOptions { comment_id: comment_id.to_owned(), max_chars })
+}
+
+fn report(c: &Common) -> Result<Report> {
+    let markdown = markdown(&c.comment_id, c.max_chars)?;
+    let to_terminal = c.output.is_none() && std::io::stdout().is_terminal();
+    let color = match c.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    Ok(Report { format: c.format, output: c.output.clone(), color, markdown })
+}
+
+fn comment_settings(args: CommentArgs) -> Result<CommentSettings> {
+    let platform = match args.platform {
+        PlatformArg::Github => Platform::GitHub,
+        PlatformArg::Gitlab => Platform::GitLab,
+    };
+    let limit = comment::max_body_chars(platform);
+    let markdown = markdown(&args.comment_id, args.max_chars.unwrap_or(limit).min(limit))?;
+    let source = match (args.body, args.staging, args.prod) {
+        (Some(path), _, _) => CommentSource::Body(path),
+        (None, Some(staging), Some(prod)) => {
+            one_stdin([staging.as_str(), prod.as_str()])?;
+            CommentSource::Review { staging, prod, approved: args.approved, gate: gate(&args.gate)? }
+        }
+        _ => bail!("give `--staging` and `--prod` to review and post, or `--body FILE`"),
+    };
+    let behaviour = match args.behaviour {
+        BehaviourArg::Update => Behaviour::Update,
+        BehaviourArg::New => Behaviour::New,
+        BehaviourArg::DeleteAndNew => Behaviour::DeleteAndNew,
+    };
+    Ok(CommentSettings {
+        platform,
+        source,
+        markdown,
+        behaviour,
+        skip_if_unchanged: args.skip_if_unchanged,
+        dry_run: args.dry_run,
+        repo: args.repo,
+        number: args.number,
+        api_url: args.api_url,
+        token_env: args.token_env,
+    })
+}
+
+fn one_stdin<'a>(paths: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    if paths.into_iter().filter(|p| *p == "-").count() > 1 {
+        bail!("only one plan can be read from standard input (`-`)");
+    }
+    Ok(())
+}
