@@ -232,7 +232,10 @@ fn approval_binds_the_staging_plan() {
     let (code, r) = review_json("same-change", &["--approved", &digest]);
     assert_eq!(code, 0);
     assert!(!findings(&r).iter().any(|(id, _)| id == "staging-not-approved"));
-    let (code, r) = review_json("same-change", &["--approved", "sha256:0000"]);
+    // A well-formed digest of another plan blocks (a malformed one is a
+    // usage error: tests/workflow.rs).
+    let other = format!("sha256:{}", "0".repeat(64));
+    let (code, r) = review_json("same-change", &["--approved", &other]);
     assert_eq!(code, 1);
     assert!(findings(&r).iter().any(|(id, _)| id == "staging-not-approved"));
     assert_eq!(r["plans"]["staging"]["digest"], digest.as_str());

@@ -8,6 +8,17 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use plangate::render::{Format, markdown};
 
+/// `--report FORMAT=FILE`.
+fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
+    let Some((format, file)) = s.split_once('=') else {
+        return Err("write `FORMAT=FILE`, e.g. `--report json=report.json`".into());
+    };
+    if file.is_empty() {
+        return Err(format!("`{format}=` names no file: write `{format}=FILE`"));
+    }
+    Ok((format.parse()?, PathBuf::from(file)))
+}
+
 /// `--format`: the library's formats, by name (so a new format is one
 /// variant in `plangate::render::Format`, not a second list here).
 fn format_parser() -> impl TypedValueParser<Value = Format> {
@@ -29,7 +40,8 @@ pub enum Command {
     Review(ReviewArgs),
     /// Gate one plan: destructive actions and policy only.
     Check(CheckArgs),
-    /// Print the approval digest of plans (`sha256:...`).
+    /// Print the approval digest of plans: one plan, the digest alone
+    /// (`sha256:...`); several, one `DIGEST  NAME` line each.
     Fingerprint {
         /// Plan JSON files (`-` for standard input).
         #[arg(required = true)]
@@ -110,6 +122,12 @@ pub struct CommentArgs {
     /// The size budget in characters (default: the platform's limit).
     #[arg(long, value_name = "N")]
     pub max_chars: Option<usize>,
+    /// Also write the report in FORMAT to FILE, from the same run (repeatable).
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub report: Vec<(Format, PathBuf)>,
+    /// Color in the report printed to standard output (`NO_COLOR` and `TERM=dumb` are honoured with `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     /// What to do with an existing comment.
     #[arg(long, value_enum, default_value_t = BehaviourArg::Update)]
     pub behaviour: BehaviourArg,
@@ -181,7 +199,10 @@ pub struct Common {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Color in text output (`NO_COLOR` is honoured with `auto`).
+    /// Also write the report in FORMAT to FILE, from the same run (repeatable).
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub report: Vec<(Format, PathBuf)>,
+    /// Color in text output (`NO_COLOR` and `TERM=dumb` are honoured with `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Markdown: the id in the hidden marker `<!-- plangate:ID -->`.

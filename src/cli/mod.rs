@@ -7,13 +7,14 @@ pub mod args;
 pub mod settings;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use plangate::comment::{self, CommentOptions, HttpSettings};
 use plangate::plan::{self, Plan, Source};
 use plangate::policy::{self, Policy};
+use plangate::render::markdown::MarkdownOptions;
 use plangate::render::{self, Format};
 use plangate::review::{self, Env, Options, Review, Verdict};
 use plangate::rules::{self, Level, RuleId};
@@ -24,13 +25,12 @@ use settings::{CommentSettings, CommentSource, Gate, Report, Settings};
 pub fn run(settings: Settings) -> Result<ExitCode> {
     match settings {
         Settings::Review { staging, prod, approved, gate, report } => {
-            let review = review_plans(&staging, &prod, approved, &gate, report.format != Format::Json)?;
+            let review = review_plans(&staging, &prod, approved, &gate, report.needs_diffs())?;
             emit(&review, &report, gate.fail_on)
         }
         Settings::Check { plan, env, gate, report } => {
             let policy = load_policy(&gate.policy, gate.no_default_policy)?;
-            let opts =
-                Options { today: gate.today, approved: None, attribute_diffs: report.format != Format::Json, env };
+            let opts = Options { today: gate.today, approved: None, attribute_diffs: report.needs_diffs(), env };
             let source = Source::read(&plan)?;
             let plan: Plan<'_> = plan::parse_plan(&source)?;
             let review = review::check(&plan, &policy, &opts);
@@ -110,9 +110,14 @@ fn run_comment(c: CommentSettings) -> Result<ExitCode> {
         }
         CommentSource::Review { staging, prod, approved, gate } => {
             let review = review_plans(staging, prod, approved.clone(), gate, true)?;
-            let mut buf = Vec::new();
-            render::markdown::render(&review, &c.markdown, &mut buf).context("cannot render the comment")?;
-            let body = String::from_utf8(buf).context("the rendered comment is not UTF-8")?;
+            // The CI log says why the gate failed, whatever happens to the comment.
+            let text = render_report(&review, Format::Text, c.color, &c.markdown)?;
+            write_stdout(&text)?;
+            for (format, path) in &c.extra {
+                write_file(path, &render_report(&review, *format, false, &c.markdown)?, *format)?;
+            }
+            let body = render_report(&review, Format::Markdown, false, &c.markdown)?;
+            let body = String::from_utf8(body).context("the rendered comment is not UTF-8")?;
             (fit_platform_limit(body, limit, c.platform), exit_code(review.verdict, gate.fail_on))
         }
     };
@@ -153,11 +158,17 @@ fn run_rules(explain: Option<RuleId>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One plan: the digest alone, so `--approved "$(plangate fingerprint
+/// staging.json)"` works. Several: `DIGEST  NAME` lines, like `sha256sum`.
 fn run_fingerprint(paths: &[String]) -> Result<ExitCode> {
     for path in paths {
         let source = Source::read(path)?;
         let plan = plan::parse_plan(&source)?;
-        println!("{}  {}", plan.digest, render::escape::terminal(&plan.name));
+        if paths.len() == 1 {
+            println!("{}", plan.digest);
+        } else {
+            println!("{}  {}", plan.digest, render::escape::terminal(path));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -199,25 +210,45 @@ fn review_plans(
     Ok(review::review(&staging, &prod, &policy, &opts))
 }
 
-/// Writes the report and maps the verdict to the exit status.
-fn emit(review: &Review, report: &Report, fail_on: Level) -> Result<ExitCode> {
+/// Renders one format of the report.
+fn render_report(review: &Review, format: Format, color: bool, markdown: &MarkdownOptions) -> Result<Vec<u8>> {
     let mut buf: Vec<u8> = Vec::new();
-    match report.format {
-        Format::Text => render::text::render(review, render::text::TextOptions { color: report.color }, &mut buf),
+    match format {
+        Format::Text => render::text::render(review, render::text::TextOptions { color }, &mut buf),
         Format::Json => render::json::render(review, &mut buf),
-        Format::Markdown => render::markdown::render(review, &report.markdown, &mut buf),
+        Format::Markdown => render::markdown::render(review, markdown, &mut buf),
     }
-    .context("cannot render the report")?;
+    .with_context(|| format!("cannot render the {} report", format.name()))?;
+    Ok(buf)
+}
+
+fn write_stdout(buf: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth exit 2.
+    match out.write_all(buf).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("cannot write the report"),
+    }
+}
+
+/// Writes a report file and says so on stderr.
+fn write_file(path: &Path, buf: &[u8], format: Format) -> Result<()> {
+    std::fs::write(path, buf).with_context(|| format!("cannot write `{}`", path.display()))?;
+    let shown = render::escape::stderr(&path.display().to_string());
+    eprintln!("plangate: wrote the {} report to {shown}", format.name());
+    Ok(())
+}
+
+/// Writes the report (and any `--report` files) and maps the verdict to the
+/// exit status.
+fn emit(review: &Review, report: &Report, fail_on: Level) -> Result<ExitCode> {
+    let buf = render_report(review, report.format, report.color, &report.markdown)?;
     match &report.output {
-        Some(path) => std::fs::write(path, &buf).with_context(|| format!("cannot write `{}`", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth exit 2.
-            match out.write_all(&buf).and_then(|()| out.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                r => r.context("cannot write the report")?,
-            }
-        }
+        Some(path) => write_file(path, &buf, report.format)?,
+        None => write_stdout(&buf)?,
+    }
+    for (format, path) in &report.extra {
+        write_file(path, &render_report(review, *format, false, &report.markdown)?, *format)?;
     }
     Ok(exit_code(review.verdict, fail_on))
 }

@@ -45,9 +45,20 @@ pub struct Gate {
 /// How and where a report is written.
 pub struct Report {
     pub format: Format,
+    /// `-o FILE`; `None` for standard output.
     pub output: Option<PathBuf>,
+    /// `--report FORMAT=FILE`: more formats from the same run.
+    pub extra: Vec<(Format, PathBuf)>,
+    /// Colour in text written to a terminal.
     pub color: bool,
     pub markdown: MarkdownOptions,
+}
+
+impl Report {
+    /// Whether any format written needs per-attribute diffs (all but JSON).
+    pub fn needs_diffs(&self) -> bool {
+        std::iter::once(self.format).chain(self.extra.iter().map(|(f, _)| *f)).any(|f| f != Format::Json)
+    }
 }
 
 /// `plangate comment`.
@@ -56,6 +67,10 @@ pub struct CommentSettings {
     pub source: CommentSource,
     /// The comment's id (checked) and size budget (at most the platform's limit).
     pub markdown: MarkdownOptions,
+    /// `--report FORMAT=FILE`: more formats from the same run.
+    pub extra: Vec<(Format, PathBuf)>,
+    /// Colour in the text report printed to standard output.
+    pub color: bool,
     pub behaviour: Behaviour,
     pub skip_if_unchanged: bool,
     pub dry_run: bool,
@@ -79,6 +94,7 @@ impl Settings {
         Ok(match cli.command {
             Command::Review(ReviewArgs { staging, prod, approved, common }) => {
                 one_stdin([staging.as_str(), prod.as_str()])?;
+                let approved = approved.as_deref().map(approved_digest).transpose()?;
                 let report = report(&common)?;
                 Settings::Review { staging, prod, approved, gate: gate(&common.gate)?, report }
             }
@@ -148,15 +164,44 @@ fn markdown(comment_id: &str, max_chars: usize) -> Result<MarkdownOptions> {
     Ok(MarkdownOptions { comment_id: comment_id.to_owned(), max_chars })
 }
 
-fn report(c: &Common) -> Result<Report> {
-    let markdown = markdown(&c.comment_id, c.max_chars)?;
-    let to_terminal = c.output.is_none() && std::io::stdout().is_terminal();
-    let color = match c.color {
+/// `--approved`: a digest as `plangate fingerprint` prints it (`sha256:`
+/// and 64 hex digits; the prefix may be left out), normalized. Anything else
+/// is a usage error: comparing with it could only ever block.
+fn approved_digest(s: &str) -> Result<String> {
+    let t = s.trim();
+    let hex = t.strip_prefix("sha256:").unwrap_or(t);
+    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        bail!(
+            "`--approved {}` is not a plan digest: give `sha256:` and 64 hex digits, as \
+             `plangate fingerprint STAGING_PLAN` prints it",
+            plangate::plan::escape_for_message(s)
+        );
+    }
+    Ok(format!("sha256:{}", hex.to_ascii_lowercase()))
+}
+
+/// Colour for text written to standard output.
+fn color(choice: ColorChoice, to_stdout: bool) -> bool {
+    let terminal = to_stdout && std::io::stdout().is_terminal();
+    color_for(choice, terminal, &|k| std::env::var_os(k))
+}
+
+/// `--color always|never` as given; `auto`: only on a terminal, and not with
+/// `NO_COLOR` set (to anything but empty) or `TERM=dumb`.
+fn color_for(choice: ColorChoice, terminal: bool, env: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-    };
-    Ok(Report { format: c.format, output: c.output.clone(), color, markdown })
+        ColorChoice::Auto => {
+            terminal && env("NO_COLOR").is_none_or(|v| v.is_empty()) && env("TERM").is_none_or(|t| t != "dumb")
+        }
+    }
+}
+
+fn report(c: &Common) -> Result<Report> {
+    let markdown = markdown(&c.comment_id, c.max_chars)?;
+    let color = color(c.color, c.output.is_none());
+    Ok(Report { format: c.format, output: c.output.clone(), extra: c.report.clone(), color, markdown })
 }
 
 fn comment_settings(args: CommentArgs) -> Result<CommentSettings> {
@@ -170,7 +215,8 @@ fn comment_settings(args: CommentArgs) -> Result<CommentSettings> {
         (Some(path), _, _) => CommentSource::Body(path),
         (None, Some(staging), Some(prod)) => {
             one_stdin([staging.as_str(), prod.as_str()])?;
-            CommentSource::Review { staging, prod, approved: args.approved, gate: gate(&args.gate)? }
+            let approved = args.approved.as_deref().map(approved_digest).transpose()?;
+            CommentSource::Review { staging, prod, approved, gate: gate(&args.gate)? }
         }
         _ => bail!("give `--staging` and `--prod` to review and post, or `--body FILE`"),
     };
@@ -183,6 +229,8 @@ fn comment_settings(args: CommentArgs) -> Result<CommentSettings> {
         platform,
         source,
         markdown,
+        extra: args.report,
+        color: color(args.color, true),
         behaviour,
         skip_if_unchanged: args.skip_if_unchanged,
         dry_run: args.dry_run,
@@ -198,4 +246,44 @@ fn one_stdin<'a>(paths: impl IntoIterator<Item = &'a str>) -> Result<()> {
         bail!("only one plan can be read from standard input (`-`)");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color_or_dumb_term() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| std::ffi::OsString::from(v))
+        };
+        let auto = |terminal, pairs| color_for(ColorChoice::Auto, terminal, &env(pairs));
+        assert!(auto(true, &[]));
+        assert!(auto(true, &[("TERM", "xterm-256color"), ("NO_COLOR", "")]));
+        assert!(!auto(false, &[]));
+        assert!(!auto(true, &[("TERM", "dumb")]));
+        assert!(!auto(true, &[("NO_COLOR", "1")]));
+        assert!(color_for(ColorChoice::Always, false, &env(&[("TERM", "dumb")])));
+        assert!(!color_for(ColorChoice::Never, true, &env(&[])));
+    }
+
+    #[test]
+    fn approved_digests_are_normalized_or_refused() {
+        let hex = "ab".repeat(32);
+        assert_eq!(approved_digest(&format!("sha256:{hex}")).unwrap(), format!("sha256:{hex}"));
+        assert_eq!(approved_digest(&format!(" {} \n", hex.to_uppercase())).unwrap(), format!("sha256:{hex}"));
+        for bad in ["", "sha256:", &hex[1..], &format!("{hex}0"), &format!("sha1:{hex}"), &"z".repeat(64)] {
+            assert!(approved_digest(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn markdown_settings_have_one_rule() {
+        assert!(markdown("prod-gate", 1000).is_ok());
+        assert!(markdown("team/app:prod", 65_536).is_ok());
+        assert!(markdown("prod-gate", 999).is_err());
+        for bad in ["", "a--b", "a b", "<x>", &"a".repeat(101)] {
+            assert!(markdown(bad, 65_536).is_err(), "{bad:?} was accepted");
+        }
+    }
 }
