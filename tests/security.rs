@@ -292,3 +292,147 @@ fn windows_encodings() {
         assert!(stderr.contains(&p), "{name}: names the file: {stderr}");
     }
 }
+
+/// Runs `check` on raw plan text; returns (exit code, stdout, stderr).
+fn check_text(name: &str, text: &str) -> (i32, String, String) {
+    let p = write_bytes("refused", name, text.as_bytes());
+    let out = plangate().args(["check", &p, "--format", "json"]).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn one_change(change: &str, extra: &str) -> String {
+    format!(
+        r#"{{"format_version":"1.2","terraform_version":"1.11.4"{extra},"resource_changes":[{{"address":"aws_db_instance.db","mode":"managed","type":"aws_db_instance","name":"db","provider_name":"registry.terraform.io/hashicorp/aws","change":{change}}}]}}"#
+    )
+}
+
+/// Sensitivity that cannot be understood is never "nothing sensitive": the
+/// plan is refused (exit 2), naming the file, the line and the JSON path,
+/// quoting nothing from the plan.
+#[test]
+fn unreadable_json_is_refused_without_quoting_it() {
+    let secret = "hunter2-Sekrit";
+    let deep = format!("{}{}", "[".repeat(150), "]".repeat(150));
+    let cases = [
+        (
+            "duplicate-mirror-key",
+            one_change(
+                &format!(
+                    r#"{{"actions":["update"],"before":{{"password":"{secret}"}},"after":{{"password":"{secret}-2"}},"before_sensitive":{{"password":true,"password":false}},"after_sensitive":{{"password":true}}}}"#
+                ),
+                "",
+            ),
+            "same key twice",
+        ),
+        (
+            "duplicate-value-key",
+            one_change(
+                &format!(
+                    r#"{{"actions":["update"],"before":{{"password":"a","password":"{secret}"}},"after":{{}},"before_sensitive":{{}},"after_sensitive":{{}}}}"#
+                ),
+                "",
+            ),
+            "same key twice",
+        ),
+        (
+            "duplicate-variable",
+            one_change(
+                r#"{"actions":["no-op"],"before":{},"after":{}}"#,
+                &format!(r#","variables":{{"pw":{{"value":"{secret}"}},"pw":{{"value":"x"}}}}"#),
+            ),
+            "same key twice",
+        ),
+        (
+            "huge-number",
+            one_change(
+                &format!(
+                    r#"{{"actions":["update"],"before":{{"password":"{secret}","n":1e400}},"after":{{}},"before_sensitive":{{"password":true}},"after_sensitive":{{}}}}"#
+                ),
+                "",
+            ),
+            "out of the range",
+        ),
+        (
+            "lone-surrogate",
+            one_change(
+                &format!(
+                    r#"{{"actions":["update"],"before":{{"password":"{secret}\ud800"}},"after":{{}},"before_sensitive":{{"password":true}},"after_sensitive":{{}}}}"#
+                ),
+                "",
+            ),
+            "surrogate",
+        ),
+        (
+            "deep-variable",
+            one_change(
+                r#"{"actions":["no-op"],"before":{},"after":{}}"#,
+                &format!(r#","variables":{{"pw":{{"value":{deep}}}}}"#),
+            ),
+            "nested more than",
+        ),
+        (
+            "type-error",
+            one_change(r#"{"actions":["update"],"before":{},"after":{}}"#, "")
+                .replace(r#""type":"aws_db_instance""#, &format!(r#""type":["{secret}"]"#)),
+            "does not have the shape of a plan",
+        ),
+        (
+            "type-error-string",
+            one_change(r#"{"actions":["update"],"before":{},"after":{}}"#, "")
+                .replace(r#""format_version":"1.2""#, r#""format_version":"1.2","errored":"hunter2-Sekrit""#),
+            "does not have the shape of a plan",
+        ),
+        (
+            "unknown-mode",
+            one_change(r#"{"actions":["update"],"before":{},"after":{}}"#, "")
+                .replace(r#""mode":"managed""#, &format!(r#""mode":"{secret}""#)),
+            "unknown `mode`",
+        ),
+        (
+            "unknown-action",
+            one_change(&format!(r#"{{"actions":["{secret}"],"before":{{}},"after":{{}}}}"#), ""),
+            "unknown `actions`",
+        ),
+    ];
+    for (name, text, expect) in cases {
+        let (code, stdout, stderr) = check_text(&format!("{name}.json"), &text);
+        assert_eq!(code, 2, "{name}: {stderr}");
+        assert!(stdout.is_empty(), "{name}: printed a report");
+        assert!(stderr.contains(expect), "{name}: expected {expect:?} in {stderr}");
+        assert!(stderr.contains(&format!("{name}.json")), "{name}: names the file: {stderr}");
+        assert!(!stderr.contains("hunter2") && !stderr.contains("Sekrit"), "{name}: quotes the plan: {stderr}");
+    }
+    let (_, _, stderr) = check_text("type-error.json", &cases_type_error());
+    assert!(stderr.contains("line 1, column") && stderr.contains("`resource_changes[0].type`"), "{stderr}");
+}
+
+fn cases_type_error() -> String {
+    one_change(r#"{"actions":["update"],"before":{},"after":{}}"#, "")
+        .replace(r#""type":"aws_db_instance""#, r#""type":["hunter2-Sekrit"]"#)
+}
+
+/// A change without `mode` is a data source only when its address says so by
+/// its grammar, not because `.data.` appears somewhere in it.
+#[test]
+fn mode_comes_from_the_address_grammar() {
+    for (address, blocks) in [
+        ("module.data.aws_db_instance.x", true),
+        ("aws_db_instance.x[\"eu.data.x\"]", true),
+        ("module.a.data.aws_db_instance.x", false),
+    ] {
+        let text = format!(
+            r#"{{"format_version":"1.2","resource_changes":[{{"address":{},"type":"aws_db_instance","name":"x","change":{{"actions":["delete"],"before":{{"identifier":"db"}},"after":null}}}}]}}"#,
+            serde_json::to_string(address).unwrap()
+        );
+        let (code, stdout, stderr) = check_text("mode.json", &text);
+        let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{address}: {stderr}"));
+        let stateful = report["findings"].as_array().unwrap().iter().any(|f| f["id"] == "stateful-destroy");
+        assert_eq!(stateful, blocks, "{address}: {stdout}");
+        assert_eq!(code, if blocks { 1 } else { 0 }, "{address}");
+        assert_eq!(report["changes"][0]["mode"], if blocks { "managed" } else { "data" }, "{address}");
+    }
+}

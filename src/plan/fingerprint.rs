@@ -1,71 +1,41 @@
-//! The approval digest of a plan: `sha256:` over what the plan will apply.
+//! The approval digest of a plan: `sha256:` over everything in the plan
+//! JSON that apply will use.
 //!
-//! Covered, in this order, after sorting by address and deposed key: every
-//! `resource_changes` and `deferred_changes` entry (address, previous
-//! address, deposed key, action, action reason, deferral reason, and the
-//! JSON of `before`, `after`, `after_unknown`, `before_sensitive`,
-//! `after_sensitive`, `replace_paths`, `importing`), every `output_changes`
-//! entry (name, action, the same values), and `errored`/`complete`/
-//! `applyable`. Not covered: `timestamp`, `terraform_version`,
-//! `planned_values`, `prior_state`, `resource_drift`, `configuration`,
-//! `variables`, `checks`. JSON is hashed with insignificant whitespace
-//! removed, so pretty-printing a plan does not change its digest; key order
-//! is kept as Terraform writes it (sorted).
+//! Covered: every top-level member of the document except `timestamp`,
+//! `terraform_version` and `format_version` (when and by which version the
+//! plan was written), so resource, deferred and output changes with their
+//! values, `variables`, `configuration` (every expression, provisioner
+//! command and provider configuration: a role assumed in another account, a
+//! changed default), `prior_state`, `planned_values`, `resource_drift`,
+//! `relevant_attributes`, `checks`, the errored/complete/applyable flags,
+//! and any member a newer Terraform adds. Members are taken in key order, so
+//! their order in the file does not matter; JSON inside each is hashed with
+//! insignificant whitespace removed, so pretty-printing a plan (or a UTF-8
+//! byte order mark) does not change its digest. What is unknown until apply
+//! (`(known after apply)`) is in no plan JSON, so no digest can bind it.
+
+use std::ops::Range;
 
 use sha2::{Digest, Sha256};
 
-use super::{Plan, ResourceChange, Values};
+const DOMAIN: &[u8] = b"plangate-fingerprint-v2\0";
 
-const DOMAIN: &[u8] = b"plangate-fingerprint-v1\0";
+/// Top-level members left out of the digest.
+const LEFT_OUT: &[&str] = &["timestamp", "terraform_version", "format_version"];
 
-/// The digest of a plan, and the deepest nesting of any value it hashed
-/// (found in the same pass, so that the loader can refuse values too deep
-/// to be read back without a second scan).
-pub(super) struct Fingerprint {
-    pub digest: String,
-    pub max_depth: usize,
-}
-
-pub(super) fn digest(plan: &Plan<'_>) -> Fingerprint {
+/// The digest of a plan document whose top-level members are `members`
+/// (key, byte range of the value in `json`), as [`super::scan`] found them.
+pub(super) fn digest(json: &[u8], members: &[(String, Range<usize>)]) -> String {
     let mut h = Sha256::new();
-    let mut depth = 0;
     h.update(DOMAIN);
-    for (section, list) in [("changes", &plan.changes), ("deferred", &plan.deferred)] {
-        field(&mut h, section.as_bytes());
-        let mut order: Vec<&ResourceChange<'_>> = list.iter().collect();
-        // Terraform already writes them sorted; only sort when it did not.
-        if !order.is_sorted_by(|a, b| by_address(a, b).is_le()) {
-            order.sort_by(|a, b| by_address(a, b));
-        }
-        for c in order {
-            field(&mut h, c.address.as_bytes());
-            field(&mut h, c.previous_address.as_deref().unwrap_or("").as_bytes());
-            field(&mut h, c.deposed.as_deref().unwrap_or("").as_bytes());
-            field(&mut h, c.action.name().as_bytes());
-            field(&mut h, c.reason.as_deref().unwrap_or("").as_bytes());
-            field(&mut h, c.deferred.as_deref().unwrap_or("").as_bytes());
-            field(&mut h, if c.importing { b"import" } else { b"" });
-            let paths: Vec<String> = c.replace_paths.iter().map(ToString::to_string).collect();
-            field(&mut h, paths.join("\n").as_bytes());
-            depth = depth.max(values(&mut h, &c.values));
-        }
-    }
-    field(&mut h, b"outputs");
-    for o in &plan.outputs {
-        field(&mut h, o.name.as_bytes());
-        field(&mut h, o.action.name().as_bytes());
-        depth = depth.max(values(&mut h, &o.values));
-    }
-    field(&mut h, b"status");
-    for flag in [plan.status.errored, plan.status.complete, plan.status.applyable] {
-        field(
-            &mut h,
-            match flag {
-                None => b"-",
-                Some(true) => b"t",
-                Some(false) => b"f",
-            },
-        );
+    let mut kept: Vec<&(String, Range<usize>)> =
+        members.iter().filter(|(k, _)| !LEFT_OUT.contains(&k.as_str())).collect();
+    kept.sort_by(|a, b| a.0.cmp(&b.0));
+    for (key, range) in kept {
+        field(&mut h, key.as_bytes());
+        scan(&json[range.clone()], |run| h.update(run));
+        // A NUL, which valid JSON text cannot contain, ends each value.
+        h.update([0u8]);
     }
     let bytes = h.finalize();
     let mut out = String::with_capacity(7 + 64);
@@ -73,11 +43,7 @@ pub(super) fn digest(plan: &Plan<'_>) -> Fingerprint {
     for b in bytes {
         out.push_str(&format!("{b:02x}"));
     }
-    Fingerprint { digest: out, max_depth: depth }
-}
-
-fn by_address(a: &ResourceChange<'_>, b: &ResourceChange<'_>) -> std::cmp::Ordering {
-    (a.address.as_ref(), a.deposed.as_deref()).cmp(&(b.address.as_ref(), b.deposed.as_deref()))
+    out
 }
 
 /// A length-prefixed field, so that concatenations cannot collide.
@@ -86,48 +52,15 @@ fn field(h: &mut Sha256, bytes: &[u8]) {
     h.update(bytes);
 }
 
-/// Hashes a change's values; returns their deepest nesting.
-fn values(h: &mut Sha256, v: &Values<'_>) -> usize {
-    let mut depth = 0;
-    for raw in [v.before, v.after, v.after_unknown, v.before_sensitive, v.after_sensitive] {
-        match raw {
-            None => field(h, b"~"),
-            Some(raw) => {
-                depth = depth.max(scan(raw.get().as_bytes(), |run| h.update(run)));
-                h.update([0u8]);
-            }
-        }
-    }
-    depth
-}
-
-/// The deepest nesting of arrays and objects in JSON text.
-pub(super) fn max_depth(json: &[u8]) -> usize {
-    scan(json, |_| {})
-}
-
-/// Feeds JSON text without the whitespace outside strings to `sink`, and
-/// returns the deepest nesting of arrays and objects. The caller hashes a
-/// NUL (which valid JSON text cannot contain) as terminator. Strings are
-/// found with `memchr` and passed whole, so compact input goes out in a few
-/// long runs.
-fn scan(json: &[u8], mut sink: impl FnMut(&[u8])) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
+/// Feeds JSON text without the whitespace outside strings to `sink`.
+/// Strings are found with `memchr` and passed whole, so compact input goes
+/// out in a few long runs.
+fn scan(json: &[u8], mut sink: impl FnMut(&[u8])) {
     let mut pos = 0;
     while pos < json.len() {
         // Outside a string: up to the next quote.
         let quote = memchr::memchr(b'"', &json[pos..]).map_or(json.len(), |i| pos + i);
         let outside = &json[pos..quote];
-        for b in outside {
-            match b {
-                b'{' | b'[' => {
-                    depth += 1;
-                    max = max.max(depth);
-                }
-                b'}' | b']' => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-        }
         if outside.iter().any(u8::is_ascii_whitespace) {
             for run in outside.split(u8::is_ascii_whitespace) {
                 sink(run);
@@ -157,7 +90,6 @@ fn scan(json: &[u8], mut sink: impl FnMut(&[u8])) -> usize {
         sink(&json[quote..end]);
         pos = end;
     }
-    max
 }
 
 #[cfg(test)]
@@ -170,10 +102,25 @@ mod tests {
         h.finalize().to_vec()
     }
 
+    fn plan_digest(json: &str) -> String {
+        let members = crate::plan::scan::scan(json.as_bytes()).unwrap().members;
+        digest(json.as_bytes(), &members)
+    }
+
     #[test]
-    fn depth_counts_only_structure_outside_strings() {
-        assert_eq!(max_depth(br#"{"a":[1,{"b":"[[[["}]}"#), 3);
-        assert_eq!(max_depth(b"1"), 0);
+    fn covers_everything_but_when_and_by_which_version() {
+        let base = r#"{"format_version":"1.2","terraform_version":"1.9.0","timestamp":"2026-01-01T00:00:00Z","variables":{"region":{"value":"eu-west-1"}},"configuration":{"provider_config":{"aws":{"expressions":{"assume_role":[{"role_arn":{"constant_value":"arn:aws:iam::111:role/x"}}]}}}},"resource_changes":[]}"#;
+        let d = plan_digest(base);
+        let same = base
+            .replace("1.9.0", "1.9.1")
+            .replace("\"1.2\"", "\"1.3\"")
+            .replace("2026-01-01T00:00:00Z", "2026-02-02T00:00:00Z");
+        assert_eq!(plan_digest(&same), d);
+        let reordered = r#"{"resource_changes":[],"variables":{"region":{"value":"eu-west-1"}},"configuration":{"provider_config":{"aws":{"expressions":{"assume_role":[{"role_arn":{"constant_value":"arn:aws:iam::111:role/x"}}]}}}}}"#;
+        assert_eq!(plan_digest(reordered), d);
+        assert_ne!(plan_digest(&base.replace("eu-west-1", "us-east-1")), d, "a variable");
+        assert_ne!(plan_digest(&base.replace("::111:", "::222:")), d, "provider configuration");
+        assert_ne!(plan_digest(&base.replace("\"resource_changes\":[]", "\"resource_changes\":[],\"x\":1")), d);
     }
 
     #[test]

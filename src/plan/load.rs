@@ -93,9 +93,6 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// The deepest nesting of arrays and objects accepted inside a value.
-const MAX_VALUE_DEPTH: usize = 100;
-
 const SHOW_JSON: &str = "produce the plan JSON with `terraform show -json PLANFILE > plan.json` (or `tofu show -json`)";
 
 /// Parses and normalizes a plan. The returned plan borrows from `source`.
@@ -108,7 +105,10 @@ pub fn parse_plan(source: &Source) -> Result<Plan<'_>, LoadError> {
     sniff(name, bytes)?;
     let raw: RawPlan<'_> = serde_json::from_slice(bytes).map_err(|e| json_error(name, bytes, &e))?;
     identify(name, &raw)?;
-    normalize(name, raw)
+    let scanned = super::scan::scan(bytes).map_err(|e| LoadError::new(name, e.message()))?;
+    let mut plan = normalize(name, bytes, raw)?;
+    plan.digest = super::fingerprint::digest(bytes, &scanned.members);
+    Ok(plan)
 }
 
 /// Rejects, before JSON parsing, the inputs that are recognisably not JSON.
@@ -187,14 +187,19 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 fn json_error(name: &str, bytes: &[u8], e: &serde_json::Error) -> LoadError {
     use serde_json::error::Category;
+    let at = |line: usize, column: usize| {
+        let path = super::scan::path_at(bytes, super::scan::offset_of(bytes, line, column));
+        if path.is_empty() { String::new() } else { format!(", at `{path}`") }
+    };
     match e.classify() {
         Category::Syntax | Category::Eof => LoadError::new(
             name,
             format!(
-                "invalid JSON at line {}, column {}: {}; the file may be truncated or edited by hand. {SHOW_JSON}",
+                "invalid JSON at line {}, column {}{}: {}; the file may be truncated or edited by hand. {SHOW_JSON}",
                 e.line(),
                 e.column(),
-                strip_position(&e.to_string())
+                at(e.line(), e.column()),
+                without_content(strip_position(&e.to_string()))
             ),
         ),
         Category::Io => LoadError::new(name, format!("cannot read the file: {e}")),
@@ -206,11 +211,12 @@ fn json_error(name: &str, bytes: &[u8], e: &serde_json::Error) -> LoadError {
                 LoadError::new(
                     name,
                     format!(
-                        "the JSON does not have the shape of a plan at line {}, column {}: {}; \
+                        "the JSON does not have the shape of a plan at line {}, column {}{}: {}; \
                          is it the output of `terraform show -json`?",
                         e.line(),
                         e.column(),
-                        strip_position(&e.to_string())
+                        at(e.line(), e.column()),
+                        without_content(strip_position(&e.to_string()))
                     ),
                 )
             } else {
@@ -222,6 +228,26 @@ fn json_error(name: &str, bytes: &[u8], e: &serde_json::Error) -> LoadError {
 
 fn strip_position(message: &str) -> &str {
     message.rfind(" at line ").map_or(message, |i| &message[..i])
+}
+
+/// A serde message with the plan's own text taken out: `invalid type:
+/// string "hunter2", expected a boolean` becomes `invalid type: a string,
+/// expected a boolean`. Only the names of our own fields (in backticks after
+/// `field`) and the kinds of values are kept.
+fn without_content(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let (unexpected, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+            let kind = unexpected.split(['`', '"']).next().unwrap_or("").trim();
+            let expected = if expected.contains(['`', '"']) { "another kind of value" } else { expected };
+            return format!("{prefix}{kind}, expected {expected}");
+        }
+    }
+    let ours = ["duplicate field `", "missing field `", "unknown field `"].iter().any(|p| message.starts_with(p));
+    if ours || !message.contains(['`', '"']) {
+        return message.to_owned();
+    }
+    "a value of the wrong kind".to_owned()
 }
 
 /// Rejects well-formed JSON that is some other Terraform format.
@@ -265,12 +291,15 @@ fn identify(name: &str, raw: &RawPlan<'_>) -> Result<(), LoadError> {
     if let Some(v) = &raw.format_version {
         let major = v.split('.').next().unwrap_or("");
         if major != "0" && major != "1" {
+            // Quoted only when it reads as a version: messages carry no other plan text.
+            let is_version =
+                v.len() <= 16 && v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+            let shown = if is_version { format!(" `{v}`") } else { String::new() };
             return Err(LoadError::new(
                 name,
                 format!(
-                    "plan `format_version` `{}` is not supported (plangate reads 0.x and 1.x); \
-                     upgrade plangate, or produce the plan with a Terraform/OpenTofu version that writes format 1.x",
-                    escape_for_message(v)
+                    "plan `format_version`{shown} is not supported (plangate reads 0.x and 1.x); \
+                     upgrade plangate, or produce the plan with a Terraform/OpenTofu version that writes format 1.x"
                 ),
             ));
         }
@@ -291,19 +320,20 @@ pub fn escape_for_message(s: &str) -> String {
     out
 }
 
-fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
+fn normalize<'a>(name: &str, bytes: &[u8], raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
+    let file = File { name, bytes };
     let mut changes = Vec::with_capacity(raw.resource_changes.as_ref().map_or(0, Vec::len));
-    for rc in raw.resource_changes.into_iter().flatten() {
-        changes.push(resource_change(name, "resource_changes", rc, None)?);
+    for (i, rc) in raw.resource_changes.into_iter().flatten().enumerate() {
+        changes.push(resource_change(&file, ("resource_changes", i), rc, None)?);
     }
     let mut drift = Vec::new();
-    for rc in raw.resource_drift.into_iter().flatten() {
-        drift.push(resource_change(name, "resource_drift", rc, None)?);
+    for (i, rc) in raw.resource_drift.into_iter().flatten().enumerate() {
+        drift.push(resource_change(&file, ("resource_drift", i), rc, None)?);
     }
     let mut deferred = Vec::new();
-    for d in raw.deferred_changes.into_iter().flatten() {
+    for (i, d) in raw.deferred_changes.into_iter().flatten().enumerate() {
         let reason = Some(d.reason.unwrap_or(Cow::Borrowed("unknown")));
-        deferred.push(resource_change(name, "deferred_changes", d.resource_change, reason)?);
+        deferred.push(resource_change(&file, ("deferred_changes", i), d.resource_change, reason)?);
     }
 
     let root = raw.configuration.and_then(|c| c.root_module);
@@ -314,7 +344,7 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
         .unwrap_or_default();
     let mut outputs = Vec::new();
     for (out_name, change) in raw.output_changes.into_iter().flatten() {
-        let action = actions(name, || format!("output `{}`", escape_for_message(&out_name)), &change.actions)?;
+        let action = actions(&file, "an `output_changes[…].actions`", &change.actions)?;
         let marked = |v: Option<&serde_json::value::RawValue>| v.is_some_and(|v| v.get() != "false");
         let sensitive =
             marked(change.before_sensitive) || marked(change.after_sensitive) || sensitive_outputs.contains(&out_name);
@@ -343,7 +373,7 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
         out
     });
 
-    let mut plan = Plan {
+    Ok(Plan {
         name: name.to_owned(),
         format_version: raw.format_version,
         terraform_version: raw.terraform_version,
@@ -352,34 +382,12 @@ fn normalize<'a>(name: &str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
         drift,
         deferred,
         outputs,
-        resulting,
         status: Status { errored: raw.errored, complete: raw.complete, applyable: raw.applyable },
         sensitive_variables,
         relevant,
         digest: String::new(),
-    };
-    let fingerprint = super::fingerprint::digest(&plan);
-    plan.digest = fingerprint.digest;
-    let drift_depth = plan
-        .drift
-        .iter()
-        .flat_map(|d| [d.values.before, d.values.after, d.values.before_sensitive, d.values.after_sensitive])
-        .flatten()
-        .map(|raw| super::fingerprint::max_depth(raw.get().as_bytes()))
-        .max()
-        .unwrap_or(0);
-    if fingerprint.max_depth.max(drift_depth) > MAX_VALUE_DEPTH {
-        // serde_json cannot read such a value back (its recursion limit), so
-        // neither its sensitivity marks nor its contents could be trusted.
-        return Err(LoadError::new(
-            name,
-            format!(
-                "a value is nested more than {MAX_VALUE_DEPTH} levels deep; no real plan does this, and \
-                 plangate refuses it rather than guess which parts are sensitive"
-            ),
-        ));
-    }
-    Ok(plan)
+        resulting,
+    })
 }
 
 /// The managed resources of a `planned_values` module and its children, in
@@ -391,7 +399,7 @@ fn state_resources<'a>(module: RawStateModule<'a>, out: &mut Vec<StateResource<'
             continue;
         }
         if let (Some(address), Some(type_)) = (r.address, r.type_) {
-            if address.starts_with("data.") || address.contains(".data.") && r.mode.is_none() {
+            if r.mode.is_none() && super::address::mode_of(&address) == Mode::Data {
                 continue;
             }
             out.push(StateResource { address, type_, values: r.values, sensitive: r.sensitive_values });
@@ -400,6 +408,25 @@ fn state_resources<'a>(module: RawStateModule<'a>, out: &mut Vec<StateResource<'
     // Depth is bounded by the parser's recursion limit.
     for child in module.child_modules.into_iter().flatten() {
         state_resources(child, out);
+    }
+}
+
+/// The file being loaded, for messages that point into it.
+struct File<'f> {
+    name: &'f str,
+    bytes: &'f [u8],
+}
+
+impl File<'_> {
+    /// ` (line L, column C)` of a string borrowed from the file, if it is.
+    fn position(&self, s: &str) -> String {
+        let start = self.bytes.as_ptr() as usize;
+        let p = s.as_ptr() as usize;
+        if p < start || p > start + self.bytes.len() {
+            return String::new();
+        }
+        let (line, column) = super::scan::line_column(self.bytes, p - start);
+        format!(" (line {line}, column {column})")
     }
 }
 
@@ -413,38 +440,46 @@ fn values<'a>(c: &RawChange<'a>) -> Values<'a> {
     }
 }
 
-/// Parses an `actions` list; `what` names the entry, and is only built for
-/// the error message.
-fn actions<S: AsRef<str>>(file: &str, what: impl FnOnce() -> String, list: &[S]) -> Result<Action, LoadError> {
+/// Parses an `actions` list; `what` names the entry by its JSON path, never
+/// by plan text.
+fn actions<S: AsRef<str>>(file: &File<'_>, what: &str, list: &[S]) -> Result<Action, LoadError> {
     Action::from_actions(list).ok_or_else(|| {
-        let what = what();
-        let shown: Vec<String> = list.iter().map(|s| format!("\"{}\"", escape_for_message(s.as_ref()))).collect();
         LoadError::new(
-            file,
+            file.name,
             format!(
-                "{what} has unknown actions `[{}]`; this plan may come from a newer Terraform/OpenTofu \
-                 than plangate understands: upgrade plangate (an unknown action is never treated as safe)",
-                shown.join(",")
+                "{what} has unknown `actions`; this plan may come from a newer Terraform/OpenTofu \
+                 than plangate understands: upgrade plangate (an unknown action is never treated as safe)"
             ),
         )
     })
 }
 
 fn resource_change<'a>(
-    file: &str,
-    section: &str,
+    file: &File<'_>,
+    (section, index): (&str, usize),
     mut rc: RawResourceChange<'a>,
     deferred: Option<Cow<'a, str>>,
 ) -> Result<ResourceChange<'a>, LoadError> {
+    let what = format!("`{section}[{index}]`");
     let address = match rc.address.take() {
         Some(a) => a,
-        None => Cow::Owned(address_from_parts(file, section, &rc)?),
+        None => Cow::Owned(address_from_parts(file.name, section, &rc)?),
     };
-    let action = actions(file, || format!("`{section}` entry `{}`", escape_for_message(&address)), &rc.change.actions)?;
+    let action = actions(file, &format!("`{section}[{index}].change.actions`"), &rc.change.actions)?;
     let mode = match rc.mode.as_deref() {
+        Some("managed") => Mode::Managed,
         Some("data") => Mode::Data,
-        _ if address.starts_with("data.") || address.contains(".data.") && rc.mode.is_none() => Mode::Data,
-        _ => Mode::Managed,
+        Some(other) => {
+            return Err(LoadError::new(
+                file.name,
+                format!(
+                    "{what}{} has an unknown `mode` (plangate knows `managed` and `data`); this plan may come \
+                     from a newer Terraform/OpenTofu than plangate understands: upgrade plangate",
+                    file.position(other)
+                ),
+            ));
+        }
+        None => super::address::mode_of(&address),
     };
     let mut replace_paths = Vec::new();
     if let Some(raw) = rc.change.replace_paths {
@@ -456,7 +491,7 @@ fn resource_change<'a>(
         }
     }
     let importing = rc.change.importing.is_some_and(|v| v.get() != "null") || rc.change.generated_config.is_some();
-    let type_ = rc.type_.unwrap_or_else(|| Cow::Owned(type_from_address(&address).to_owned()));
+    let type_ = rc.type_.unwrap_or_else(|| Cow::Owned(super::address::type_of(&address).to_owned()));
     let provider_is_tofu = rc.provider_name.as_deref().is_some_and(|p| p.starts_with("registry.opentofu.org/"));
     let values = values(&rc.change);
     Ok(ResourceChange {
@@ -503,12 +538,4 @@ fn address_from_parts(file: &str, section: &str, rc: &RawResourceChange<'_>) -> 
         a.push(']');
     }
     Ok(a)
-}
-
-/// The resource type from an address, for trimmed plans that lack `type`.
-fn type_from_address(address: &str) -> &str {
-    let resource = super::strip_instance_key(address);
-    let mut parts: Vec<&str> = resource.split('.').collect();
-    parts.pop();
-    parts.last().copied().unwrap_or("")
 }

@@ -6,11 +6,13 @@
 //! is identified by its address plus deposed key; values stay borrowed
 //! [`RawValue`] slices of the input until a consumer asks for them.
 
+mod address;
 mod fingerprint;
 mod load;
 pub mod path;
 mod raw;
 pub mod raw_nav;
+mod scan;
 pub mod value;
 
 use std::borrow::Cow;

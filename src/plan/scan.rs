@@ -1,0 +1,509 @@
+//! One pass over a plan's bytes for what serde does not check: JSON that
+//! readers could understand differently, or that could not be read back
+//! faithfully. Such input is refused, never read as "nothing sensitive".
+//!
+//! Refused, anywhere in the document: an object with the same key twice
+//! (Go keeps the last, serde's borrowed readers the first), nesting deeper
+//! than [`MAX_DEPTH`], a number out of the range of a 64-bit float
+//! (`1e400`), a string with an unpaired UTF-16 surrogate escape (`\ud800`),
+//! and bytes that are not UTF-8. The pass also finds the byte range of each
+//! top-level member, for the approval digest.
+//!
+//! It runs after serde has accepted the document as JSON, so it trusts the
+//! syntax; it keeps its own stack (no recursion), so any depth is safe.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::ops::Range;
+
+/// The deepest nesting of objects and arrays accepted, counted from the
+/// document's root: values inside a change sit about six levels down, so
+/// every value may nest about a hundred levels of its own.
+pub const MAX_DEPTH: usize = 110;
+
+/// What made the document unreadable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    DuplicateKey,
+    TooDeep,
+    NumberOutOfRange,
+    LoneSurrogate,
+    NotUtf8,
+}
+
+/// A refused document: what, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanError {
+    pub problem: Problem,
+    pub line: usize,
+    pub column: usize,
+    /// The JSON path to the place, with keys outside the plan format's own
+    /// vocabulary written `[…]` (they are plan content).
+    pub path: String,
+}
+
+impl ScanError {
+    /// The one-paragraph explanation (no plan content).
+    pub fn message(&self) -> String {
+        let what = match self.problem {
+            Problem::DuplicateKey => "an object has the same key twice; JSON readers disagree on which one wins \
+                                      (so on what is sensitive), and plangate refuses to guess"
+                .to_owned(),
+            Problem::TooDeep => format!(
+                "the JSON is nested more than {MAX_DEPTH} levels deep; no real plan does this, and plangate \
+                 refuses it rather than guess which parts are sensitive"
+            ),
+            Problem::NumberOutOfRange => "a number is out of the range plangate can read (beyond about 1.8e308); \
+                                          plangate refuses it rather than read it as something else"
+                .to_owned(),
+            Problem::LoneSurrogate => "a string holds an unpaired UTF-16 surrogate escape (`\\ud800`-`\\udfff` \
+                                       without its pair), which is no character; Terraform never writes one"
+                .to_owned(),
+            Problem::NotUtf8 => "the file is not valid UTF-8 text; write the plan with `terraform show -json \
+                                 PLANFILE > plan.json` (UTF-8)"
+                .to_owned(),
+        };
+        let at = if self.path.is_empty() { String::new() } else { format!(", at `{}`", self.path) };
+        format!("{what} (line {}, column {}{at})", self.line, self.column)
+    }
+}
+
+/// What the pass found in a document it accepted.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    /// Each top-level member: its key (decoded) and the byte range of its value.
+    pub members: Vec<(String, Range<usize>)>,
+}
+
+struct Frame<'a> {
+    object: bool,
+    /// Object: the next string is a key.
+    expect_key: bool,
+    /// Object: the raw range of the current key; array: the current index.
+    key: Range<usize>,
+    index: usize,
+    keys: Vec<Cow<'a, [u8]>>,
+    set: Option<HashSet<Cow<'a, [u8]>>>,
+}
+
+impl Frame<'_> {
+    fn reset(&mut self, object: bool) {
+        self.object = object;
+        self.expect_key = object;
+        self.key = 0..0;
+        self.index = 0;
+        self.keys.clear();
+        self.set = None;
+    }
+}
+
+/// Objects with more keys than this check duplicates with a hash set.
+const LINEAR_KEYS: usize = 16;
+
+/// Checks a document serde has parsed; see the module docs.
+pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(error_at(bytes, Problem::NotUtf8, e.valid_up_to(), &[]));
+    }
+    let mut frames: Vec<Frame<'_>> = Vec::new();
+    let mut depth = 0usize;
+    let mut scanned = Scanned::default();
+    let mut member: Option<(String, usize)> = None;
+    let mut i = 0;
+    let n = bytes.len();
+    while i < n {
+        let b = bytes[i];
+        match b {
+            b'{' | b'[' => {
+                if depth == MAX_DEPTH {
+                    return Err(error_at(bytes, Problem::TooDeep, i, &frames[..depth]));
+                }
+                if frames.len() == depth {
+                    frames.push(Frame {
+                        object: false,
+                        expect_key: false,
+                        key: 0..0,
+                        index: 0,
+                        keys: Vec::new(),
+                        set: None,
+                    });
+                }
+                frames[depth].reset(b == b'{');
+                depth += 1;
+                i += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    if let Some((k, start)) = member.take() {
+                        scanned.members.push((k, start..i));
+                    }
+                }
+                i += 1;
+            }
+            b',' => {
+                if depth > 0 {
+                    let f = &mut frames[depth - 1];
+                    if f.object {
+                        f.expect_key = true;
+                    } else {
+                        f.index += 1;
+                    }
+                    if depth == 1 {
+                        if let Some((k, start)) = member.take() {
+                            scanned.members.push((k, start..i));
+                        }
+                    }
+                }
+                i += 1;
+            }
+            b'"' => {
+                let end =
+                    string_end(bytes, i).map_err(|at| error_at(bytes, Problem::LoneSurrogate, at, &frames[..depth]))?;
+                if depth > 0 && frames[depth - 1].object && frames[depth - 1].expect_key {
+                    let f = &mut frames[depth - 1];
+                    f.expect_key = false;
+                    f.key = i..end;
+                    let raw = &bytes[i + 1..end - 1];
+                    let key: Cow<'_, [u8]> = if raw.contains(&b'\\') {
+                        let decoded: String = serde_json::from_slice(&bytes[i..end]).unwrap_or_default();
+                        Cow::Owned(decoded.into_bytes())
+                    } else {
+                        Cow::Borrowed(raw)
+                    };
+                    if !insert_key(f, key) {
+                        return Err(error_at(bytes, Problem::DuplicateKey, i, &frames[..depth]));
+                    }
+                    if depth == 1 {
+                        let k = String::from_utf8_lossy(frames[0].keys.last().map_or(&[][..], |k| k)).into_owned();
+                        let colon = memchr::memchr(b':', &bytes[end..]).map_or(n, |p| end + p + 1);
+                        member = Some((k, colon));
+                    }
+                }
+                i = end;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < n && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                    i += 1;
+                }
+                let token = &bytes[start..i];
+                if (token.len() > 300 || token.iter().any(|&c| c == b'e' || c == b'E'))
+                    && !std::str::from_utf8(token).ok().and_then(|t| t.parse::<f64>().ok()).is_some_and(f64::is_finite)
+                {
+                    return Err(error_at(bytes, Problem::NumberOutOfRange, start, &frames[..depth]));
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(scanned)
+}
+
+/// Adds a key to an object's set; `false` if it was there.
+fn insert_key<'a>(f: &mut Frame<'a>, key: Cow<'a, [u8]>) -> bool {
+    if let Some(set) = &mut f.set {
+        if !set.insert(key.clone()) {
+            return false;
+        }
+        f.keys.push(key);
+        return true;
+    }
+    if f.keys.contains(&key) {
+        return false;
+    }
+    f.keys.push(key);
+    if f.keys.len() > LINEAR_KEYS {
+        f.set = Some(f.keys.iter().cloned().collect());
+    }
+    true
+}
+
+/// The index just past the string starting at `start` (a `"`); `Err` with
+/// the offset of an unpaired surrogate escape.
+fn string_end(bytes: &[u8], start: usize) -> Result<usize, usize> {
+    let mut i = start + 1;
+    let mut pending_high: Option<usize> = None;
+    loop {
+        let Some(p) = memchr::memchr2(b'"', b'\\', &bytes[i..]) else {
+            return Ok(bytes.len());
+        };
+        let at = i + p;
+        if bytes[at] == b'"' {
+            if let Some(h) = pending_high {
+                return Err(h);
+            }
+            return Ok(at + 1);
+        }
+        // An escape: `\u` takes 4 hex digits, others one character.
+        if bytes.get(at + 1) == Some(&b'u') {
+            let code = bytes
+                .get(at + 2..at + 6)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u16::from_str_radix(h, 16).ok())
+                .unwrap_or(0);
+            match code {
+                0xD800..=0xDBFF => {
+                    if let Some(h) = pending_high {
+                        return Err(h);
+                    }
+                    pending_high = Some(at);
+                }
+                0xDC00..=0xDFFF => {
+                    if pending_high.take().is_none() {
+                        return Err(at);
+                    }
+                }
+                _ => {
+                    if let Some(h) = pending_high {
+                        return Err(h);
+                    }
+                }
+            }
+            i = at + 6;
+        } else {
+            if let Some(h) = pending_high {
+                return Err(h);
+            }
+            i = at + 2;
+        }
+        // A high surrogate must be followed immediately by its pair.
+        if let Some(h) = pending_high {
+            if bytes.get(i..i + 2) != Some(b"\\u") {
+                return Err(h);
+            }
+        }
+        if i >= bytes.len() {
+            return Ok(bytes.len());
+        }
+    }
+}
+
+fn error_at(bytes: &[u8], problem: Problem, offset: usize, frames: &[Frame<'_>]) -> ScanError {
+    let (line, column) = line_column(bytes, offset);
+    ScanError { problem, line, column, path: path_of(bytes, frames) }
+}
+
+/// 1-based line and column (in bytes) of `offset`.
+pub fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    (line, column)
+}
+
+/// The byte offset of a 1-based line and column, as serde_json reports them.
+pub fn offset_of(bytes: &[u8], line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match memchr::memchr(b'\n', &bytes[start..]) {
+            Some(p) => start += p + 1,
+            None => return bytes.len(),
+        }
+    }
+    (start + column.saturating_sub(1)).min(bytes.len())
+}
+
+/// The JSON path of the value being read at `offset`, for messages about
+/// documents serde rejected (no plan content; see [`ScanError::path`]).
+pub fn path_at(bytes: &[u8], offset: usize) -> String {
+    let offset = offset.min(bytes.len());
+    let mut frames: Vec<Frame<'_>> = Vec::new();
+    let mut i = 0;
+    while i < offset {
+        match bytes[i] {
+            b'{' | b'[' => {
+                frames.push(Frame {
+                    object: bytes[i] == b'{',
+                    expect_key: bytes[i] == b'{',
+                    key: 0..0,
+                    index: 0,
+                    keys: Vec::new(),
+                    set: None,
+                });
+                i += 1;
+            }
+            b'}' | b']' => {
+                frames.pop();
+                i += 1;
+            }
+            b',' => {
+                if let Some(f) = frames.last_mut() {
+                    if f.object {
+                        f.expect_key = true;
+                    } else {
+                        f.index += 1;
+                    }
+                }
+                i += 1;
+            }
+            b'"' => {
+                let end = string_end(bytes, i).unwrap_or_else(|_| {
+                    // Unpaired surrogates do not matter for locating.
+                    let mut j = i + 1;
+                    while j < bytes.len() && bytes[j] != b'"' {
+                        j += if bytes[j] == b'\\' { 2 } else { 1 };
+                    }
+                    (j + 1).min(bytes.len())
+                });
+                if let Some(f) = frames.last_mut() {
+                    if f.object && f.expect_key {
+                        f.expect_key = false;
+                        f.key = i..end;
+                    }
+                }
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    path_of(bytes, &frames)
+}
+
+fn path_of(bytes: &[u8], frames: &[Frame<'_>]) -> String {
+    let mut out = String::new();
+    for f in frames {
+        if f.object {
+            if f.key.is_empty() {
+                break;
+            }
+            let raw = &bytes[f.key.start + 1..f.key.end.saturating_sub(1).max(f.key.start + 1)];
+            match std::str::from_utf8(raw).ok().filter(|k| VOCABULARY.contains(k)) {
+                Some(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                None => out.push_str("[…]"),
+            }
+        } else {
+            out.push_str(&format!("[{}]", f.index));
+        }
+    }
+    out
+}
+
+/// The keys of the plan format itself (Terraform's and OpenTofu's JSON
+/// output), which a message may name; any other key is plan content.
+const VOCABULARY: &[&str] = &[
+    "action_reason",
+    "actions",
+    "address",
+    "after",
+    "after_sensitive",
+    "after_unknown",
+    "applyable",
+    "before",
+    "before_sensitive",
+    "change",
+    "checks",
+    "child_modules",
+    "complete",
+    "configuration",
+    "constant_value",
+    "count_expression",
+    "deferred_changes",
+    "depends_on",
+    "deposed",
+    "errored",
+    "expressions",
+    "for_each_expression",
+    "format_version",
+    "full_name",
+    "generated_config",
+    "importing",
+    "index",
+    "instances",
+    "mode",
+    "module_address",
+    "module_calls",
+    "name",
+    "output_changes",
+    "outputs",
+    "planned_values",
+    "previous_address",
+    "prior_state",
+    "provider_config",
+    "provider_config_key",
+    "provider_name",
+    "provisioners",
+    "reason",
+    "references",
+    "relevant_attributes",
+    "replace_paths",
+    "resource",
+    "resource_change",
+    "resource_changes",
+    "resource_drift",
+    "resources",
+    "root_module",
+    "schema_version",
+    "sensitive",
+    "sensitive_values",
+    "source",
+    "status",
+    "terraform_version",
+    "timestamp",
+    "type",
+    "value",
+    "values",
+    "variables",
+    "version_constraint",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(json: &str) -> Option<(Problem, String)> {
+        scan(json.as_bytes()).err().map(|e| (e.problem, e.path))
+    }
+
+    #[test]
+    fn accepts_plain_json_and_finds_top_level_members() {
+        let s = scan(br#"{"a": [1, {"b": "x\"y", "c": 1e5}], "timestamp": "t", "d\u0061": null}"#).unwrap();
+        let keys: Vec<&str> = s.members.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["a", "timestamp", "da"]);
+        let text = r#"{"a": [1, {"b": "x\"y", "c": 1e5}], "timestamp": "t", "d\u0061": null}"#;
+        assert_eq!(text[s.members[1].1.clone()].trim(), "\"t\"");
+        assert_eq!(text[s.members[2].1.clone()].trim(), "null");
+        assert!(scan("{\"k\": \"\\ud83d\\ude00 ok\"}".as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn refuses_duplicate_keys_anywhere_even_when_spelled_differently() {
+        let p = problem(r#"{"resource_changes": [{"change": {"before_sensitive": {"pw": true, "pw": false}}}]}"#);
+        assert_eq!(p, Some((Problem::DuplicateKey, "resource_changes[0].change.before_sensitive[…]".into())));
+        assert_eq!(problem(r#"{"a": 1, "\u0061": 2}"#).map(|p| p.0), Some(Problem::DuplicateKey));
+        let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\": 1")).collect();
+        assert_eq!(problem(&format!("{{{}, \"k7\": 2}}", many.join(", "))).map(|p| p.0), Some(Problem::DuplicateKey));
+        assert!(problem(&format!("{{{}}}", many.join(", "))).is_none());
+        assert!(problem(r#"[{"a": 1}, {"a": 2}]"#).is_none());
+    }
+
+    #[test]
+    fn refuses_numbers_surrogates_and_depth() {
+        assert_eq!(problem(r#"{"variables": {"x": {"value": 1e400}}}"#).map(|p| p.0), Some(Problem::NumberOutOfRange));
+        assert_eq!(problem(r#"{"v": -1E+309}"#).map(|p| p.0), Some(Problem::NumberOutOfRange));
+        assert!(problem(r#"{"v": 1.7e308, "w": 1e-400}"#).is_none());
+        for lone in [r#"{"v": "\ud800"}"#, r#"{"v": "\udc00x"}"#, r#"{"v": "\ud800\u0041"}"#, r#"{"\ud800": 1}"#] {
+            assert_eq!(problem(lone).map(|p| p.0), Some(Problem::LoneSurrogate), "{lone}");
+        }
+        let deep = format!("{{\"variables\": {}{}}}", "[".repeat(200), "]".repeat(200));
+        let (p, path) = problem(&deep).unwrap();
+        assert_eq!(p, Problem::TooDeep);
+        assert!(path.starts_with("variables[0][0]"));
+        assert_eq!(scan(b"{\"a\": \"\xff\"}").unwrap_err().problem, Problem::NotUtf8);
+    }
+
+    #[test]
+    fn paths_and_positions_for_messages() {
+        let text = "{\n  \"resource_changes\": [\n    {\"change\": {\"actions\": [\"x\", 5]}}\n  ]\n}";
+        let at = text.find('5').unwrap();
+        assert_eq!(path_at(text.as_bytes(), at), "resource_changes[0].change.actions[1]");
+        assert_eq!(line_column(text.as_bytes(), at), (3, 34));
+        assert_eq!(offset_of(text.as_bytes(), 3, 34), at);
+        assert_eq!(path_at(br#"{"hunter2-Sekrit": {"value": 1}}"#, 28), "[…].value");
+    }
+}
