@@ -106,7 +106,9 @@ fn finds_the_marker_comment_on_page_two_of_three() {
     let out = run(&server, &opts, "new plan").unwrap();
     assert!(matches!(out, Outcome::Updated { id, duplicates: 0, .. } if id == ours), "{out:?}");
 
-    let gets: Vec<_> = server.requests().into_iter().filter(|r| r.method == "GET").collect();
+    let (who, gets): (Vec<_>, Vec<_>) =
+        server.requests().into_iter().filter(|r| r.method == "GET").partition(|r| r.path() == "/api/v3/user");
+    assert_eq!(who.len(), 1, "the identity is asked once, since a marker comment exists");
     assert_eq!(gets.len(), 3, "all three pages are read");
     assert_eq!(gets[0].path(), "/api/v3/repos/octo/plans/issues/7/comments");
     // Pages 2 and 3 come from the Link header, which points elsewhere on the same host.

@@ -150,6 +150,13 @@ pub struct CommentArgs {
     /// GitLab: `GITLAB_TOKEN`, else `CI_JOB_TOKEN`). Tokens are never flags.
     #[arg(long, value_name = "NAME")]
     pub token_env: Option<String>,
+    /// The user the token posts as; only its comments are edited or deleted
+    /// (default: from `GET /user`, else on GitHub `github-actions[bot]`).
+    #[arg(long, value_name = "LOGIN")]
+    pub bot_login: Option<String>,
+    /// Give up (exit 2) when posting takes longer than this many seconds in all.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub deadline: u64,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

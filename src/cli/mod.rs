@@ -129,6 +129,8 @@ fn run_comment(c: CommentSettings) -> Result<ExitCode> {
     opts.repo = c.repo;
     opts.number = c.number;
     opts.token_env = c.token_env;
+    opts.bot_login = c.bot_login;
+    opts.deadline = c.deadline;
     let env = |k: &str| std::env::var(k).ok();
     opts.http = HttpSettings::from_env(&env);
     let target = comment::resolve_target(&opts, &env)?;

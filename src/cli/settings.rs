@@ -78,6 +78,8 @@ pub struct CommentSettings {
     pub number: Option<u64>,
     pub api_url: Option<String>,
     pub token_env: Option<String>,
+    pub bot_login: Option<String>,
+    pub deadline: std::time::Duration,
 }
 
 /// Where the comment's body comes from.
@@ -238,6 +240,8 @@ fn comment_settings(args: CommentArgs) -> Result<CommentSettings> {
         number: args.number,
         api_url: args.api_url,
         token_env: args.token_env,
+        bot_login: args.bot_login,
+        deadline: std::time::Duration::from_secs(args.deadline),
     })
 }
 

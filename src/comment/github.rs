@@ -19,6 +19,14 @@ struct Comment {
     body: Option<String>,
     #[serde(default)]
     html_url: Option<String>,
+    #[serde(default)]
+    user: Option<User>,
+}
+
+#[derive(Deserialize)]
+struct User {
+    #[serde(default)]
+    login: Option<String>,
 }
 
 impl GitHub<'_> {
@@ -28,7 +36,8 @@ impl GitHub<'_> {
 
     fn existing(&self, c: Comment) -> Existing {
         let url = c.html_url.unwrap_or_else(|| self.item_url(&c.id.to_string()));
-        Existing { id: c.id, body: c.body.unwrap_or_default(), url }
+        let author = c.user.and_then(|u| u.login);
+        Existing { id: c.id, body: c.body.unwrap_or_default(), url: super::api_text(&url), author }
     }
 }
 
@@ -62,5 +71,19 @@ impl Forge for GitHub<'_> {
     fn parse_one(&self, body: &str) -> Result<Existing> {
         let c: Comment = serde_json::from_str(body).context("the GitHub comment is not the expected JSON")?;
         Ok(self.existing(c))
+    }
+
+    fn user_url(&self) -> String {
+        format!("{}/user", self.target.api_url)
+    }
+
+    fn parse_user(&self, body: &str) -> Option<String> {
+        serde_json::from_str::<User>(body).ok()?.login.filter(|l| !l.is_empty())
+    }
+
+    fn default_identity(&self) -> Option<&'static str> {
+        // `GET /user` fails for the installation token GitHub Actions hands
+        // out as GITHUB_TOKEN; its comments are posted as this user.
+        Some(super::GITHUB_ACTIONS_BOT)
     }
 }

@@ -19,6 +19,14 @@ struct Note {
     body: Option<String>,
     #[serde(default)]
     system: bool,
+    #[serde(default)]
+    author: Option<User>,
+}
+
+#[derive(Deserialize)]
+struct User {
+    #[serde(default)]
+    username: Option<String>,
 }
 
 /// The project segment of an API path: a numeric id as is, a path (`group/proj`) percent-encoded
@@ -63,7 +71,8 @@ impl GitLab<'_> {
     }
 
     fn existing(&self, n: Note) -> Existing {
-        Existing { id: n.id, body: n.body.unwrap_or_default(), url: self.note_url(n.id) }
+        let author = n.author.and_then(|u| u.username);
+        Existing { id: n.id, body: n.body.unwrap_or_default(), url: super::api_text(&self.note_url(n.id)), author }
     }
 }
 
@@ -100,6 +109,19 @@ impl Forge for GitLab<'_> {
     fn parse_one(&self, body: &str) -> Result<Existing> {
         let n: Note = serde_json::from_str(body).context("the GitLab note is not the expected JSON")?;
         Ok(self.existing(n))
+    }
+
+    fn user_url(&self) -> String {
+        format!("{}/user", self.target.api_url)
+    }
+
+    fn parse_user(&self, body: &str) -> Option<String> {
+        serde_json::from_str::<User>(body).ok()?.username.filter(|l| !l.is_empty())
+    }
+
+    fn default_identity(&self) -> Option<&'static str> {
+        // Every GitLab token that can write notes can read `GET /user`.
+        None
     }
 }
 

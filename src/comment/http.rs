@@ -1,7 +1,7 @@
 //! Blocking HTTP for the comment bot: ureq over rustls, timeouts, retries with backoff, and error messages that never carry the token.
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, anyhow, bail};
 
@@ -166,16 +166,38 @@ fn without_query(url: &str) -> &str {
     url.split('?').next().unwrap_or(url)
 }
 
+/// The whole posting run took longer than its deadline (`--deadline`).
+#[derive(Debug)]
+pub struct DeadlineExceeded {
+    pub deadline: Duration,
+}
+
+impl fmt::Display for DeadlineExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "gave up: posting the comment took longer than its {} s deadline (`--deadline`); the forge API is \
+             slow or not answering, run again later",
+            self.deadline.as_secs()
+        )
+    }
+}
+
+impl std::error::Error for DeadlineExceeded {}
+
 /// A blocking client bound to one target.
 pub(crate) struct Client<'a> {
     agent: ureq::Agent,
     target: &'a Target,
     settings: &'a HttpSettings,
     token: &'a str,
+    /// When the whole run must be over, and how long it was given.
+    deadline: (Instant, Duration),
 }
 
 impl<'a> Client<'a> {
-    pub fn new(target: &'a Target, settings: &'a HttpSettings) -> Result<Self> {
+    /// A client whose requests, retries and waits all end by `started + run_deadline`.
+    pub fn new(target: &'a Target, settings: &'a HttpSettings, started: Instant, run_deadline: Duration) -> Result<Self> {
         let token = target.token().ok_or_else(|| anyhow!("no token: `{}` is not set", target.token_env))?;
         // Proxies from the environment apply, except for loopback hosts (tests, local mirrors).
         let proxy = if host_is_loopback(&target.api_url) { None } else { ureq::Proxy::try_from_env() };
@@ -189,31 +211,53 @@ impl<'a> Client<'a> {
             .proxy(proxy)
             .user_agent(user_agent())
             .build();
-        Ok(Client { agent: config.into(), target, settings, token })
+        Ok(Client { agent: config.into(), target, settings, token, deadline: (started + run_deadline, run_deadline) })
+    }
+
+    /// Time left before the run's deadline, or the error that ends the run.
+    fn remaining(&self) -> Result<Duration> {
+        let left = self.deadline.0.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(DeadlineExceeded { deadline: self.deadline.1 }.into());
+        }
+        Ok(left)
+    }
+
+    /// Sleeps `wait`, unless that would pass the deadline.
+    fn sleep(&self, wait: Duration) -> Result<()> {
+        if wait >= self.remaining()? {
+            return Err(DeadlineExceeded { deadline: self.deadline.1 }.into());
+        }
+        std::thread::sleep(wait);
+        Ok(())
     }
 
     /// Sends a request, retrying transient failures; returns only 2xx replies.
     pub fn send(&self, method: Method, url: &str, body: Option<&str>) -> Result<Reply> {
         let mut retry = 0u32;
         loop {
-            match self.once(method, url, body) {
+            let left = self.remaining()?;
+            match self.once(method, url, body, left) {
                 Ok(reply) if (200..300).contains(&reply.status) => return Ok(reply),
                 Ok(reply) => {
                     if retry < self.settings.retries && is_retryable(&reply) {
-                        std::thread::sleep(self.wait_for(&reply, retry));
+                        self.sleep(self.wait_for(&reply, retry))?;
                         retry += 1;
                         continue;
                     }
                     return Err(self.status_error(method, url, &reply, retry + 1));
                 }
+                Err(_) if self.remaining().is_err() => {
+                    return Err(DeadlineExceeded { deadline: self.deadline.1 }.into());
+                }
                 Err(e) => {
                     if retry < self.settings.retries && is_transient(&e) {
-                        std::thread::sleep(self.settings.backoff(retry));
+                        self.sleep(self.settings.backoff(retry))?;
                         retry += 1;
                         continue;
                     }
                     let host = origin(url).unwrap_or_else(|| url.to_string());
-                    let cause = redact(&e.to_string(), Some(self.token));
+                    let cause = crate::render::escape::terminal(&redact(&e.to_string(), Some(self.token))).into_owned();
                     let msg = format!(
                         "cannot reach `{host}` for `{method} {}`: {cause} (gave up after {} attempt{})",
                         without_query(url),
@@ -226,11 +270,14 @@ impl<'a> Client<'a> {
         }
     }
 
-    fn once(&self, method: Method, url: &str, body: Option<&str>) -> Result<Reply, ureq::Error> {
+    fn once(&self, method: Method, url: &str, body: Option<&str>, left: Duration) -> Result<Reply, ureq::Error> {
         let headers = request_headers(self.target, Some(self.token));
+        // No single request may outlive the run's deadline.
+        let timeout = self.settings.request_timeout.min(left);
+        let connect = self.settings.connect_timeout.min(left);
         macro_rules! with_headers {
             ($rb:expr) => {{
-                let mut rb = $rb;
+                let mut rb = $rb.config().timeout_global(Some(timeout)).timeout_connect(Some(connect)).build();
                 for (k, v) in &headers {
                     rb = rb.header(*k, v.as_str());
                 }
@@ -335,7 +382,7 @@ impl<'a> Client<'a> {
             (300..=399, _) => format!(
                 "the API redirected {request} to `{}` (HTTP {status}); redirects are not followed, \
                  pass the final API URL with --api-url",
-                redact(reply.header("location").unwrap_or("?"), Some(self.token))
+                crate::render::escape::terminal(&redact(reply.header("location").unwrap_or("?"), Some(self.token)))
             ),
             (500..=599, _) => format!("{} server error: HTTP {status} from {request}{tries}{api_said}", t.platform),
             _ => format!("the {} API rejected {request} with HTTP {status}{api_said}", t.platform),
@@ -398,7 +445,9 @@ fn api_message(body: &str) -> Option<String> {
         }
         Err(_) => body.trim().to_string(),
     };
+    // API text is shown to people and CI logs: one line, hidden characters escaped.
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = crate::render::escape::terminal(&text).into_owned();
     if text.is_empty() {
         return None;
     }

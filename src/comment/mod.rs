@@ -1,7 +1,12 @@
 //! Merge-request comment bot: keeps one plangate comment per marker up to date on a GitHub PR or GitLab MR.
 //!
 //! The body handed to [`post`] starts with a hidden marker line such as `<!-- plangate:prod -->`.
-//! A comment belongs to us when its FIRST line is exactly that marker line; see `docs/comment.md`.
+//! A comment belongs to us when its FIRST line is exactly that marker line AND it was written by the
+//! identity plangate posts as (`--bot-login`, else `GET /user`, else on GitHub the documented default
+//! `github-actions[bot]`): a marker in anyone else's comment is ignored, so nobody can make the bot
+//! edit or delete their comment. See `docs/comment.md`.
+//! The whole run has a deadline ([`CommentOptions::deadline`]): requests, retries and waits included.
+//! Text from the API (URLs, error messages) is escaped for a terminal or CI log before it is kept.
 //! The library never prints: it returns an [`Outcome`] (which implements `Display`) or an error.
 
 mod github;
@@ -11,17 +16,29 @@ mod target;
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 
 use self::http::{Client, Method, Reply, origin, request_headers, scrub};
 
 pub use self::gitlab::encode_project;
-pub use self::http::{HttpSettings, user_agent};
+pub use self::http::{DeadlineExceeded, HttpSettings, user_agent};
 pub use self::target::{AuthScheme, GITHUB_DEFAULT_API, Target, resolve_target};
 
 /// Most pages of 100 comments read before giving up (30,000 comments).
 const MAX_PAGES: u32 = 300;
+
+/// The user GitHub Actions' `GITHUB_TOKEN` posts as; `GET /user` is refused to that token.
+pub const GITHUB_ACTIONS_BOT: &str = "github-actions[bot]";
+
+/// How long a whole posting run may take by default (`--deadline`).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
+
+/// Text from the API, made safe to print: one line, no control sequences.
+pub(crate) fn api_text(s: &str) -> String {
+    crate::render::escape::terminal(s).into_owned()
+}
 
 /// Where the comment goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,6 +123,11 @@ pub struct CommentOptions {
     pub token_env: Option<String>,
     /// Timeouts and retries.
     pub http: HttpSettings,
+    /// The login (GitHub) or username (GitLab) plangate posts as (`--bot-login`); default: asked
+    /// from `GET /user`, else on GitHub `github-actions[bot]`.
+    pub bot_login: Option<String>,
+    /// The whole run ends with an error after this long (`--deadline`).
+    pub deadline: Duration,
 }
 
 impl CommentOptions {
@@ -122,6 +144,8 @@ impl CommentOptions {
             number: None,
             token_env: None,
             http: HttpSettings::default(),
+            bot_login: None,
+            deadline: DEFAULT_DEADLINE,
         }
     }
 }
@@ -231,7 +255,10 @@ fn same_body(stored: &str, new: &str) -> bool {
 pub(crate) struct Existing {
     pub id: u64,
     pub body: String,
+    /// Escaped for printing ([`api_text`]).
     pub url: String,
+    /// The login or username of the comment's author, when the API says.
+    pub author: Option<String>,
 }
 
 /// The REST endpoints of one platform for one PR/MR.
@@ -247,6 +274,41 @@ pub(crate) trait Forge {
     fn item_url(&self, id: &str) -> String;
     fn update_method(&self) -> Method;
     fn parse_one(&self, body: &str) -> Result<Existing>;
+    /// The endpoint that says who the token is.
+    fn user_url(&self) -> String;
+    /// The login or username in its reply.
+    fn parse_user(&self, body: &str) -> Option<String>;
+    /// Who the token posts as when the API will not say; `None`: ask for `--bot-login`.
+    fn default_identity(&self) -> Option<&'static str>;
+}
+
+/// Who plangate posts as: `--bot-login`, else the API's answer, else the platform's default.
+fn identity(opts: &CommentOptions, forge: &dyn Forge, client: &Client<'_>) -> Result<String> {
+    if let Some(login) = &opts.bot_login {
+        return Ok(login.clone());
+    }
+    let asked = client.send(Method::Get, &forge.user_url(), None);
+    if let Err(e) = &asked {
+        if e.downcast_ref::<DeadlineExceeded>().is_some() {
+            return Err(asked.unwrap_err());
+        }
+    }
+    if let Some(login) = asked.ok().and_then(|r| forge.parse_user(&r.body)) {
+        return Ok(login);
+    }
+    match forge.default_identity() {
+        Some(default) => Ok(default.to_owned()),
+        None => bail!(
+            "cannot tell which comments plangate wrote: `GET {}` did not say who the token is; \
+             pass `--bot-login USERNAME` (the user the token posts as)",
+            forge.user_url()
+        ),
+    }
+}
+
+/// Whether a comment was written by `me` (logins compare without case, as the platforms do).
+fn written_by(c: &Existing, me: &str) -> bool {
+    c.author.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(me))
 }
 
 fn forge(target: &Target) -> Box<dyn Forge + '_> {
@@ -287,12 +349,20 @@ pub fn post(opts: &CommentOptions, target: &Target, body: &str) -> Result<Outcom
         });
     }
 
-    let client = Client::new(target, &opts.http)?;
+    let client = Client::new(target, &opts.http, Instant::now(), opts.deadline)?;
     let needs_list = opts.behaviour != Behaviour::New || opts.skip_if_unchanged;
-    let ours: Vec<Existing> = if needs_list {
+    let marked: Vec<Existing> = if needs_list {
         list_all(forge.as_ref(), &client, target)?.into_iter().filter(|c| carries_marker(&c.body, marker)).collect()
     } else {
         Vec::new()
+    };
+    // Only our own comments count: a marker copied into anyone else's is ignored. The identity is
+    // only needed (and asked for) when some comment carries the marker.
+    let ours: Vec<Existing> = if marked.is_empty() {
+        marked
+    } else {
+        let me = identity(opts, forge.as_ref(), &client)?;
+        marked.into_iter().filter(|c| written_by(c, &me)).collect()
     };
     let payload = serde_json::json!({ "body": body }).to_string();
 
@@ -384,8 +454,17 @@ fn dry_run_text(opts: &CommentOptions, target: &Target, forge: &dyn Forge, body:
     let item = forge.item_url("{id}");
     let update = forge.update_method();
     let create = format!("POST {}", forge.create_url());
-    let list =
-        format!("GET {} (and following pages) to find comments whose first line is `{marker}`", forge.list_url(1));
+    let who = match &opts.bot_login {
+        Some(login) => format!("written by `{login}` (--bot-login)"),
+        None => match forge.default_identity() {
+            Some(d) => format!("written by the token's user (GET {}, else `{d}`)", forge.user_url()),
+            None => format!("written by the token's user (GET {})", forge.user_url()),
+        },
+    };
+    let list = format!(
+        "GET {} (and following pages) to find comments whose first line is `{marker}`, {who}",
+        forge.list_url(1)
+    );
     let skip = if opts.skip_if_unchanged {
         "; stop there if that comment already has this exact body (skip-if-unchanged)"
     } else {
@@ -440,6 +519,7 @@ fn dry_run_text(opts: &CommentOptions, target: &Target, forge: &dyn Forge, body:
     if !target.has_token() {
         out.push_str(&format!("  note: `{}` is not set; a real run would fail without a token\n", target.token_env));
     }
+    out.push_str(&format!("  deadline: {} s for the whole run\n", opts.deadline.as_secs()));
     out.push_str(&format!(
         "  body: {} characters (limit {}), {} lines, first line `{marker}`",
         body.chars().count(),

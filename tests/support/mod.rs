@@ -53,7 +53,14 @@ pub struct Stored {
     pub id: u64,
     pub body: String,
     pub system: bool,
+    /// Who wrote it (GitHub `user.login`, GitLab `author.username`).
+    pub author: String,
 }
+
+/// Who the mock's token posts as: GitHub Actions' `GITHUB_TOKEN` user, and a
+/// GitLab project access token's bot user.
+pub const GH_BOT: &str = "github-actions[bot]";
+pub const GL_BOT: &str = "project_5_bot";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GitLabPaging {
@@ -68,6 +75,12 @@ struct State {
     next_id: u64,
     requests: Vec<Recorded>,
     script: VecDeque<Scripted>,
+    /// What `GET /user` answers: `None` refuses it (GitHub's `GITHUB_TOKEN`).
+    user: Option<String>,
+    /// Who new comments are written by.
+    poster: String,
+    /// Read requests and never answer them.
+    stall: bool,
 }
 
 #[derive(Clone)]
@@ -120,11 +133,18 @@ impl MockForge {
     fn start(config: Config) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().unwrap();
+        let (user, poster) = match config.platform {
+            Platform::GitHub => (None, GH_BOT.to_string()),
+            Platform::GitLab => (Some(GL_BOT.to_string()), GL_BOT.to_string()),
+        };
         let state = Arc::new(Mutex::new(State {
             comments: Vec::new(),
             next_id: 1000,
             requests: Vec::new(),
             script: VecDeque::new(),
+            user,
+            poster,
+            stall: false,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let platform = config.platform;
@@ -152,13 +172,33 @@ impl MockForge {
         }
     }
 
-    /// Adds a comment (or a GitLab system note) as if someone had posted it; returns its id.
+    /// Adds a comment (or a GitLab system note) as if the token's user had posted it; returns its id.
     pub fn seed(&self, body: &str, system: bool) -> u64 {
+        let poster = self.state.lock().unwrap().poster.clone();
+        self.seed_by(body, system, &poster)
+    }
+
+    /// Adds a comment written by `author`; returns its id.
+    pub fn seed_by(&self, body: &str, system: bool, author: &str) -> u64 {
         let mut s = self.state.lock().unwrap();
         let id = s.next_id;
         s.next_id += 1;
-        s.comments.push(Stored { id, body: body.to_string(), system });
+        s.comments.push(Stored { id, body: body.to_string(), system, author: author.to_string() });
         id
+    }
+
+    /// The token is a personal one of `login`: `GET /user` answers it and new comments are by it.
+    pub fn token_user(&self, login: Option<&str>) {
+        let mut s = self.state.lock().unwrap();
+        s.user = login.map(str::to_string);
+        if let Some(l) = login {
+            s.poster = l.to_string();
+        }
+    }
+
+    /// From now on, read every request and never answer.
+    pub fn stall(&self) {
+        self.state.lock().unwrap().stall = true;
     }
 
     pub fn comments(&self) -> Vec<Stored> {
@@ -269,6 +309,14 @@ fn serve(mut stream: TcpStream, addr: SocketAddr, config: &Config, state: &Mutex
     let reply = {
         let mut s = state.lock().unwrap();
         s.requests.push(req.clone());
+        if s.stall {
+            // Hold the connection open, silent, on another thread.
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs(60));
+                drop(stream);
+            });
+            return Ok(());
+        }
         match s.script.pop_front() {
             Some(r) => r,
             None => match config.platform {
@@ -325,9 +373,15 @@ fn github(req: &Recorded, addr: SocketAddr, c: &Config, s: &mut State) -> Script
             "id": st.id,
             "body": st.body,
             "html_url": format!("http://{addr}/{}/pull/{}#issuecomment-{}", c.repo, c.number, st.id),
-            "user": {"login": "github-actions[bot]"},
+            "user": {"login": st.author},
         })
     };
+    if req.method == "GET" && path == "/api/v3/user" {
+        return match &s.user {
+            Some(login) => json_reply(200, serde_json::json!({ "login": login })),
+            None => message(403, "Resource not accessible by integration"),
+        };
+    }
     match req.method.as_str() {
         "GET" if path == issue || path == issue_by_id => {
             let per_page: usize = req.query("per_page").and_then(|v| v.parse().ok()).unwrap_or(30);
@@ -353,7 +407,7 @@ fn github(req: &Recorded, addr: SocketAddr, c: &Config, s: &mut State) -> Script
             };
             let id = s.next_id;
             s.next_id += 1;
-            let st = Stored { id, body, system: false };
+            let st = Stored { id, body, system: false, author: s.poster.clone() };
             s.comments.push(st.clone());
             json_reply(201, gh(&st))
         }
@@ -385,6 +439,12 @@ fn gitlab(req: &Recorded, addr: SocketAddr, c: &Config, s: &mut State) -> Script
         return message(401, "401 Unauthorized");
     }
     let path = req.path();
+    if req.method == "GET" && path == "/api/v4/user" {
+        return match &s.user {
+            Some(name) => json_reply(200, serde_json::json!({ "username": name })),
+            None => message(401, "401 Unauthorized"),
+        };
+    }
     let notes = format!("/api/v4/projects/{}/merge_requests/{}/notes", c.repo, c.number);
     if !path.starts_with(&notes) {
         return message(404, "404 Project Not Found");
@@ -397,7 +457,7 @@ fn gitlab(req: &Recorded, addr: SocketAddr, c: &Config, s: &mut State) -> Script
             "system": st.system,
             "noteable_type": "MergeRequest",
             "noteable_iid": c.number,
-            "author": {"username": "project_5_bot"},
+            "author": {"username": st.author},
         })
     };
     match (req.method.as_str(), rest) {
@@ -434,7 +494,7 @@ fn gitlab(req: &Recorded, addr: SocketAddr, c: &Config, s: &mut State) -> Script
             };
             let id = s.next_id;
             s.next_id += 1;
-            let st = Stored { id, body, system: false };
+            let st = Stored { id, body, system: false, author: s.poster.clone() };
             s.comments.push(st.clone());
             json_reply(201, gl(&st))
         }
