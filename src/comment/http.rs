@@ -197,7 +197,12 @@ pub(crate) struct Client<'a> {
 
 impl<'a> Client<'a> {
     /// A client whose requests, retries and waits all end by `started + run_deadline`.
-    pub fn new(target: &'a Target, settings: &'a HttpSettings, started: Instant, run_deadline: Duration) -> Result<Self> {
+    pub fn new(
+        target: &'a Target,
+        settings: &'a HttpSettings,
+        started: Instant,
+        run_deadline: Duration,
+    ) -> Result<Self> {
         let token = target.token().ok_or_else(|| anyhow!("no token: `{}` is not set", target.token_env))?;
         // Proxies from the environment apply, except for loopback hosts (tests, local mirrors).
         let proxy = if host_is_loopback(&target.api_url) { None } else { ureq::Proxy::try_from_env() };

@@ -390,6 +390,15 @@ fn mask_change(c: &mut Change, r: &Redactor) {
             r.mask_in_place(s);
         }
         m.extra_paths.iter_mut().for_each(|s| r.mask_in_place(s));
+        m.value_differences.iter_mut().for_each(|s| r.mask_in_place(s));
+        m.extra_edits.iter_mut().for_each(|e| r.mask_in_place(&mut e.path));
+        for note in &mut m.notes {
+            r.mask_in_place(&mut note.path);
+            r.mask_in_place(&mut note.text);
+            if let super::edits::Relation::Differs(values) = &mut note.staging {
+                values.iter_mut().for_each(|s| r.mask_in_place(s));
+            }
+        }
     }
     for a in &mut c.attributes {
         mask_attr(a, r);
