@@ -45,6 +45,7 @@ ALL_SCENARIOS=(
   errored-prod
   nothing-to-do
   secret-copies
+  parity-and-one-way
 )
 
 SCEN=""
@@ -671,6 +672,77 @@ for name in names:
         rel = f" relevant={len(d['relevant_attributes'])}" if d.get("relevant_attributes") else ""
         print(f"  {env:7} {dict(c)}{extra}{rel} {flags} ({len(raw)} bytes)")
 sys.exit(0 if ok else 1)
+EOF
+}
+
+###############################################################################
+scenario_parity-and-one-way() {
+  begin parity-and-one-way
+  cat >main.tf <<'EOF'
+variable "env" { type = string }
+variable "db_engine_version" { type = string }
+variable "db_storage_gb" { type = number }
+variable "db_class" { type = string }
+variable "lb_type" { type = string }
+
+# Stands in for a database: engine and major version are kind, class and
+# storage are quantity.
+resource "terraform_data" "db" {
+  input = {
+    identifier     = "orders-${var.env}"
+    engine         = "postgres"
+    engine_version = var.db_engine_version
+    storage_gb     = var.db_storage_gb
+    class          = var.db_class
+  }
+}
+
+# Stands in for a load balancer: its type is kind.
+resource "terraform_data" "lb" {
+  input = { name = "web-${var.env}", load_balancer_type = var.lb_type }
+}
+EOF
+  printf 'env = "staging"\ndb_engine_version = "15.4"\ndb_storage_gb = 20\ndb_class = "small"\nlb_type = "application"\n' >staging.tfvars
+  printf 'env = "prod"\ndb_engine_version = "15.7"\ndb_storage_gb = 100\ndb_class = "xlarge"\nlb_type = "network"\n' >prod.tfvars
+  apply_baseline
+  # Both grow storage; prod alone moves to PostgreSQL 16.
+  printf 'env = "staging"\ndb_engine_version = "15.4"\ndb_storage_gb = 50\ndb_class = "small"\nlb_type = "application"\n' >staging.tfvars
+  printf 'env = "prod"\ndb_engine_version = "16.1"\ndb_storage_gb = 200\ndb_class = "xlarge"\nlb_type = "network"\n' >prod.tfvars
+  plan_both
+  cat >"$STAGE/$SCEN/policy.toml" <<'EOF'
+# Kind attributes and one-way edits of the terraform_data stand-ins.
+[[parity]]
+type = "terraform_data"
+attributes = ["input.engine", "input.load_balancer_type"]
+reason = "the same engine and load balancer type"
+
+[[parity]]
+type = "terraform_data"
+attributes = ["input.engine_version"]
+compare = "major"
+reason = "the same major engine version"
+
+[[one_way]]
+type = "terraform_data"
+path = "input.storage_gb"
+direction = "increase"
+outcome = "error"
+reason = "storage cannot shrink"
+source = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.ModifyingExisting.html"
+
+[[one_way]]
+type = "terraform_data"
+path = "input.engine_version"
+direction = "upgrade"
+outcome = "error"
+reason = "no downgrade path"
+source = "https://github.com/hashicorp/terraform-provider-aws/issues/39883"
+EOF
+  readme <<'EOF'
+# parity-and-one-way
+Staging: `terraform_data.db` storage 20 -> 50, engine version stays 15.4; `terraform_data.lb` (application) is a no-op.
+Prod: `terraform_data.db` storage 100 -> 200 and engine version 15.7 -> 16.1; `terraform_data.lb` (network) is a no-op.
+With `policy.toml` (kind attributes and one-way edits of the stand-ins), a reviewer should be told: the engine version now differs in major version, introduced by this plan (`parity-kind`); the load balancer types differ and already did (`parity-kind`); class and storage sizes are quantity; prod's storage growth and version upgrade cannot be undone by promoting the previous artifact (`one-way`, Rollback section).
 EOF
 }
 
