@@ -61,8 +61,11 @@ pub enum RuleId {
     Drift,
     PlanNotApplicable,
     StagingNotApproved,
-    VersionMismatch,
+    ParityKind,
     TypeNotInStaging,
+    TypeNotInProd,
+    VersionMismatch,
+    OneWay,
     ExceptionExpired,
     ExceptionUnused,
 }
@@ -85,6 +88,9 @@ impl RuleId {
             RuleId::StagingNotApproved => "staging-not-approved",
             RuleId::VersionMismatch => "version-mismatch",
             RuleId::TypeNotInStaging => "type-not-in-staging",
+            RuleId::ParityKind => "parity-kind",
+            RuleId::TypeNotInProd => "type-not-in-prod",
+            RuleId::OneWay => "one-way",
             RuleId::ExceptionExpired => "exception-expired",
             RuleId::ExceptionUnused => "exception-unused",
         }
@@ -283,6 +289,37 @@ nothing to do is fine.",
 (`plangate fingerprint`). Comparing prod with an unapproved staging plan proves nothing.",
     },
     RuleInfo {
+        id: RuleId::ParityKind,
+        level: Level::Warn,
+        summary: "a kind attribute (engine, major version, LB type...) differs between staging's and prod's resulting state",
+        explain: "Staging may be smaller than prod, never of another kind. `review` reads both plans' resulting \
+state (`planned_values`: every resource as it will be after apply, changed or not) and compares the kind \
+attributes that `[[parity]]` entries name (the built-in pack covers data stores, load balancers, clusters, \
+functions and queues of AWS, Google Cloud, Azure and Kubernetes): exactly after environment-token \
+normalization, by major version (PostgreSQL `15.4` vs `16.1`, MySQL `8.0` vs `8.4`, `POSTGRES_15` vs \
+`POSTGRES_16`, Kubernetes `1.29` vs `1.30`), or by presence (a customer-managed key in one, none in the other). \
+Instances of one resource are compared together, and prod addresses go through `[[compare.map]]`. The message \
+shows both values (masked if sensitive) and whether this plan introduces the difference. Sizes, counts and \
+names may differ and are not compared. Accept a documented gap with an `[[exception]]` for `parity-kind` at \
+the prod resource's address (no instance key), with a reason and an expiry.",
+    },
+    RuleInfo {
+        id: RuleId::TypeNotInStaging,
+        level: Level::Warn,
+        summary: "prod's resulting state has a resource type staging's has not",
+        explain: "Quantity may differ between environments, kind may not: after apply prod will have resources \
+of a type (a WAF, a cache, a CDN) that staging will not have at all, or prod changes resources of a type that \
+appears nowhere in staging's plan. Staging never exercises that kind of resource. The message says whether \
+this plan creates them. Accept a documented gap with an `[[exception]]` at the address shown.",
+    },
+    RuleInfo {
+        id: RuleId::TypeNotInProd,
+        level: Level::Info,
+        summary: "staging's resulting state has a resource type prod's has not",
+        explain: "After apply staging will have resources of a type that prod will not have at all: staging \
+tests something prod does not run (a debugging tool, a leftover), so it resembles prod less than it seems.",
+    },
+    RuleInfo {
         id: RuleId::VersionMismatch,
         level: Level::Info,
         summary: "staging and prod plans were made by different Terraform/OpenTofu versions",
@@ -290,11 +327,15 @@ nothing to do is fine.",
 Terraform). Planning behaviour can differ between versions, so staging's plan vouches less for prod's.",
     },
     RuleInfo {
-        id: RuleId::TypeNotInStaging,
+        id: RuleId::OneWay,
         level: Level::Warn,
-        summary: "prod changes a resource type that staging's plan does not contain at all",
-        explain: "Quantity may differ between environments, kind may not: prod changes resources of a type \
-that appears nowhere in staging's plan, so staging never exercised that kind of resource.",
+        summary: "a prod edit that promoting the previous artifact cannot undo",
+        explain: "Rollback is promoting the previous known-good artifact, and some edits cannot be undone that \
+way. A prod update or replacement makes an edit that a `[[one_way]]` entry names (type, attribute, direction: \
+storage grows, an engine or Kubernetes version goes up, a lock or encryption is enabled...). The message says \
+what re-applying the old value would do: `replace` (the provider would replace the resource), `error` (the API \
+refuses it), `data-loss` (what the edit removed is gone), `wait` (only after a cooldown). Every human report \
+ends with a Rollback section listing these edits. Plan the way back (a snapshot, a restore) before approving.",
     },
     RuleInfo {
         id: RuleId::ExceptionExpired,

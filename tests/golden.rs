@@ -80,11 +80,26 @@ fn golden(case: &str, format: &str, args: &[&str], exit: i32) {
     );
 }
 
-/// `review` of `testdata/pairs/<pair>/` in `format`.
+/// `review` of `testdata/pairs/<pair>/` in `format`, with the pair's
+/// `policy.toml` when it has one.
 fn review(case: &str, pair: &str, format: &str, exit: i32) {
-    let staging = format!("testdata/pairs/{pair}/staging.json");
-    let prod = format!("testdata/pairs/{pair}/prod.json");
-    golden(case, format, &["review", "--staging", &staging, "--prod", &prod], exit);
+    review_in("testdata/pairs", case, pair, format, exit);
+}
+
+/// `review` of the hand-made `testdata/pairs-handmade/<pair>/`.
+fn handmade(case: &str, pair: &str, format: &str, exit: i32) {
+    review_in("testdata/pairs-handmade", case, pair, format, exit);
+}
+
+fn review_in(root: &str, case: &str, pair: &str, format: &str, exit: i32) {
+    let staging = format!("{root}/{pair}/staging.json");
+    let prod = format!("{root}/{pair}/prod.json");
+    let policy = format!("{root}/{pair}/policy.toml");
+    let mut args = vec!["review", "--staging", &staging, "--prod", &prod];
+    if Path::new(&policy).exists() {
+        args.extend(["--policy", &policy]);
+    }
+    golden(case, format, &args, exit);
 }
 
 /// `check` of `testdata/plans/<plan>.json` in `format`.
@@ -124,6 +139,19 @@ golden_cases! {
     // More instances in prod than staging, same change: a pass.
     review_scaled_counts:
         review("review-scaled-counts", "scaled-counts", 0) ["text", "markdown", "json"];
+    // Kind differs (major version introduced by this plan, LB type already
+    // different and accepted by an exception), quantity does not; a type
+    // only prod will have, one only staging has.
+    review_parity_kind:
+        handmade("review-parity-kind", "parity-kind", 0) ["text", "markdown", "json"];
+    // Storage growth, engine and Kubernetes upgrades, PVC growth, lower log
+    // retention: one-way, with the Rollback section; sizes and tags are not.
+    review_one_way:
+        handmade("review-one-way", "one-way", 0) ["text", "markdown", "json"];
+    // Real terraform: the same cases on terraform_data with a policy naming
+    // their kind attributes and one-way edits.
+    review_parity_and_one_way:
+        review("review-parity-and-one-way", "parity-and-one-way", 0) ["text", "markdown", "json"];
     // One stateful replacement: the gate blocks.
     check_stateful_replace_db:
         check("check-stateful-replace-db", "stateful-replace-db", 1) ["text", "json"];

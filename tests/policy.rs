@@ -22,7 +22,11 @@ fn documented_example_parses() {
     let policy = plangate::policy::parse_str("policy.toml", &text).expect("the docs example is valid");
     assert_eq!(policy.stateful.len(), 2);
     assert_eq!(policy.rules.len(), 2);
-    assert_eq!(policy.exceptions.len(), 1);
+    assert_eq!(policy.exceptions.len(), 2);
+    assert_eq!(policy.exceptions[1].rule.name(), "parity-kind");
+    assert_eq!(policy.parity.len(), 2);
+    assert_eq!(policy.one_way.len(), 2);
+    assert_eq!(policy.one_way[1].to, ["premium", "enterprise"]);
     assert_eq!(policy.address_maps.len(), 2);
     assert_eq!(policy.replace.len(), 2);
     // The pairs take effect, whole tokens only.

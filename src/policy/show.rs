@@ -40,6 +40,28 @@ pub fn show(p: &Policy) -> String {
         let paths: Vec<&str> = d.paths.iter().map(|p| p.text.as_str()).collect();
         let _ = writeln!(s, "  {} {}: {}  [{}]", d.type_.text, paths.join(", "), d.reason, d.origin);
     }
+    let _ = writeln!(s, "\n# kind attributes, staging vs prod ({})", p.parity.len());
+    for e in &p.parity {
+        let attrs: Vec<&str> = e.attributes.iter().map(|a| a.text.as_str()).collect();
+        let how = match e.compare {
+            super::Comparison::Major(Some(n)) => format!("major, {n} part(s)"),
+            c => c.name().to_owned(),
+        };
+        let _ = writeln!(s, "  {} {} ({how}): {}  [{}]", e.type_.text, attrs.join(", "), e.reason, e.origin);
+    }
+    let _ = writeln!(s, "\n# one-way edits ({})", p.one_way.len());
+    for e in &p.one_way {
+        let _ = writeln!(
+            s,
+            "  {} {} {} -> rollback {}: {}  [{}]",
+            e.type_.text,
+            e.path,
+            e.direction.name(),
+            e.outcome.name(),
+            e.reason,
+            e.origin
+        );
+    }
     if !p.exceptions.is_empty() {
         let _ = writeln!(s, "\n# exceptions");
         for e in &p.exceptions {

@@ -29,6 +29,38 @@ struct Report<'r> {
     staging_changes: Option<Vec<ChangeOut<'r>>>,
     drift: Vec<ChangeOut<'r>>,
     outputs: Vec<Output<'r>>,
+    rollback: RollbackOut<'r>,
+}
+
+/// What promoting the previous artifact cannot undo: the `one-way` edits.
+#[derive(Serialize)]
+struct RollbackOut<'r> {
+    /// Counting (not waived) one-way edits.
+    one_way: usize,
+    edits: Vec<RollbackEdit<'r>>,
+}
+
+/// One one-way edit, without its values.
+#[derive(Serialize)]
+struct RollbackEdit<'r> {
+    address: &'r str,
+    #[serde(flatten)]
+    note: RollbackNote<'r>,
+    waived: bool,
+}
+
+/// A `one-way` finding's rollback facts.
+#[derive(Serialize, Clone, Copy)]
+struct RollbackNote<'r> {
+    path: &'r str,
+    direction: &'static str,
+    outcome: crate::policy::Outcome,
+    reason: &'r str,
+    source: &'r str,
+}
+
+fn note(r: &crate::review::one_way::Rollback) -> RollbackNote<'_> {
+    RollbackNote { path: &r.path, direction: r.direction, outcome: r.outcome, reason: &r.reason, source: &r.source }
 }
 
 #[derive(Serialize)]
@@ -54,6 +86,9 @@ struct Plans<'r> {
 struct FindingOut<'r> {
     #[serde(flatten)]
     finding: &'r Finding,
+    /// For `one-way`: the edit and what rolling back would do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback: Option<RollbackNote<'r>>,
 }
 
 #[derive(Serialize)]
@@ -81,6 +116,12 @@ pub fn render(review: &Review, out: &mut dyn Write) -> std::io::Result<()> {
     for f in review.findings.iter().filter(|f| f.counts()) {
         *counts.entry(f.level.name()).or_insert(0) += 1;
     }
+    let mut rollback_of = vec![None; review.findings.len()];
+    for r in &review.rollback {
+        if let Some(slot) = r.finding.and_then(|i| rollback_of.get_mut(i)) {
+            *slot = Some(note(r));
+        }
+    }
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool { name: "plangate", version: env!("CARGO_PKG_VERSION") },
@@ -89,7 +130,12 @@ pub fn render(review: &Review, out: &mut dyn Write) -> std::io::Result<()> {
         verdict: review.verdict,
         summary: Summary { findings: counts, waived: review.findings.iter().filter(|f| !f.counts()).count() },
         plans: Plans { prod: review.gated(), staging: review.staging() },
-        findings: review.findings.iter().map(|finding| FindingOut { finding }).collect(),
+        findings: review
+            .findings
+            .iter()
+            .zip(rollback_of)
+            .map(|(finding, rollback)| FindingOut { finding, rollback })
+            .collect(),
         changes: review.changes.iter().map(|c| change_out(review, c)).collect(),
         staging_changes: review
             .staging()
@@ -101,6 +147,22 @@ pub fn render(review: &Review, out: &mut dyn Write) -> std::io::Result<()> {
             .iter()
             .map(|o| Output { name: &o.name, action: &o.action, sensitive: o.sensitive })
             .collect(),
+        rollback: RollbackOut {
+            one_way: review
+                .rollback
+                .iter()
+                .filter(|r| r.finding.and_then(|i| review.findings.get(i)).is_none_or(|f| f.counts()))
+                .count(),
+            edits: review
+                .rollback
+                .iter()
+                .map(|r| RollbackEdit {
+                    address: &r.address,
+                    note: note(r),
+                    waived: r.finding.and_then(|i| review.findings.get(i)).is_some_and(|f| !f.counts()),
+                })
+                .collect(),
+        },
     };
     let mut w = std::io::BufWriter::new(out);
     super::escape::write_json(&mut w, &report)?;

@@ -150,6 +150,8 @@ struct Comment {
     blocked: Vec<(Piece, Piece)>,
     /// Folded sections, in display order.
     sections: Vec<Section>,
+    /// The Rollback section, last: in full, and short (a count).
+    rollback: (Piece, Piece),
 }
 
 /// Which parts of a [`Comment`] are written.
@@ -159,6 +161,8 @@ struct Choice {
     table: bool,
     /// Per section, per item.
     kept: Vec<Vec<bool>>,
+    /// The Rollback section: 2 in full, 1 short, 0 left out.
+    rollback: u8,
 }
 
 impl Comment {
@@ -236,7 +240,13 @@ impl Comment {
             items: if review.outputs.is_empty() { Vec::new() } else { vec![Piece::new(outputs_item(review))] },
         });
 
-        Comment { head: head(review), table: Piece::new(summary_table(review)), blocked, sections }
+        Comment {
+            head: head(review),
+            table: Piece::new(summary_table(review)),
+            blocked,
+            sections,
+            rollback: (Piece::new(rollback_section(review)), Piece::new(rollback_short(review))),
+        }
     }
 
     fn everything(&self) -> Choice {
@@ -244,6 +254,7 @@ impl Comment {
             full_blocked: self.blocked.len(),
             table: true,
             kept: self.sections.iter().map(|s| vec![true; s.items.len()]).collect(),
+            rollback: 2,
         }
     }
 
@@ -252,6 +263,7 @@ impl Comment {
             full_blocked: 0,
             table: false,
             kept: self.sections.iter().map(|s| vec![false; s.items.len()]).collect(),
+            rollback: 0,
         }
     }
 
@@ -269,6 +281,11 @@ impl Comment {
         let mut choice = self.nothing();
         let mut used = chars(&marker(opts)) + chars(&self.head) + self.blocked_frame_chars();
         used += self.blocked.iter().map(|(_, short)| short.chars).sum::<usize>();
+        let (rollback_full, rollback_short) = &self.rollback;
+        if used + rollback_short.chars <= budget {
+            used += rollback_short.chars;
+            choice.rollback = 1;
+        }
 
         for (full, short) in &self.blocked {
             let extra = full.chars.saturating_sub(short.chars);
@@ -277,6 +294,10 @@ impl Comment {
             }
             used += extra;
             choice.full_blocked += 1;
+        }
+        if choice.rollback == 1 && used + rollback_full.chars - rollback_short.chars <= budget {
+            used += rollback_full.chars - rollback_short.chars;
+            choice.rollback = 2;
         }
         if used + self.table.chars <= budget {
             used += self.table.chars;
@@ -307,6 +328,8 @@ impl Comment {
                 choice.kept[s][i] = false;
             } else if choice.table {
                 choice.table = false;
+            } else if choice.rollback > 0 {
+                choice.rollback -= 1;
             } else if choice.full_blocked > 0 {
                 choice.full_blocked = 0;
             } else {
@@ -345,6 +368,14 @@ impl Comment {
             }
             s.push_str(section.close());
         }
+        if choice.rollback > 0 && !s.ends_with("\n\n") {
+            s.push('\n');
+        }
+        match choice.rollback {
+            2 => s.push_str(&self.rollback.0.text),
+            1 => s.push_str(&self.rollback.1.text),
+            _ => {}
+        }
         if let Some(note) = self.note(choice, opts.max_chars) {
             s.push_str(&note);
         }
@@ -380,6 +411,9 @@ impl Comment {
         if !choice.table {
             parts.push("the summary table".to_owned());
         }
+        if choice.rollback == 0 {
+            parts.push("the Rollback section".to_owned());
+        }
         let mut what = Vec::new();
         if !parts.is_empty() {
             what.push(format!("{} left out", join_and(&parts)));
@@ -387,6 +421,9 @@ impl Comment {
         let shortened = self.blocked.len() - choice.full_blocked;
         if shortened > 0 {
             what.push(format!("{} shortened", plural(shortened, "blocking finding")));
+        }
+        if choice.rollback == 1 && !self.rollback.0.text.is_empty() {
+            what.push("the Rollback section shortened".to_owned());
         }
         if what.is_empty() {
             return None;
@@ -494,6 +531,57 @@ fn summary_table(review: &Review) -> String {
 
 /// One list line for a finding; `short` keeps only level, id, environment
 /// and address.
+/// At most this many one-way edits are listed in the Rollback section; the
+/// rest are counted (each also has its `one-way` finding).
+const MAX_ROLLBACK_ITEMS: usize = 25;
+
+/// The Rollback section: the one-way edits and what promoting the previous
+/// artifact would do, or that none is known. Not folded: a reviewer must see
+/// it before approving.
+fn rollback_section(review: &Review) -> String {
+    if review.rollback.is_empty() {
+        return "### Rollback\n\nNo known one-way change in this plan: promoting the previous artifact can undo it \
+                (as far as the `[[one_way]]` catalogue knows).\n"
+            .to_owned();
+    }
+    let mut s = format!(
+        "### Rollback\n\nPromoting the previous artifact cannot undo {}:\n\n",
+        plural(review.rollback.len(), "edit")
+    );
+    for r in review.rollback.iter().take(MAX_ROLLBACK_ITEMS) {
+        let waived = r.finding.and_then(|i| review.findings.get(i)).is_some_and(|f| !f.counts());
+        s.push_str(&format!(
+            "- {} {} {} → {} ({}){}: going back to {} means {} (**{}**). {}. Source: {}\n",
+            md_code(&r.address),
+            md_code(&r.path),
+            md_code(&r.before),
+            md_code(&r.after),
+            r.direction,
+            if waived { ", waived" } else { "" },
+            md_code(&r.before),
+            md_text(&r.consequence()),
+            r.outcome.name(),
+            md_text(&r.reason),
+            md_code(&r.source)
+        ));
+    }
+    if review.rollback.len() > MAX_ROLLBACK_ITEMS {
+        s.push_str(&format!(
+            "- and {} more (see the `one-way` findings)\n",
+            review.rollback.len() - MAX_ROLLBACK_ITEMS
+        ));
+    }
+    s
+}
+
+/// The Rollback section when the budget is tight: the count only.
+fn rollback_short(review: &Review) -> String {
+    match review.rollback.len() {
+        0 => "### Rollback\n\nNo known one-way change.\n".to_owned(),
+        n => format!("### Rollback\n\n{}: see the `one-way` findings.\n", plural(n, "one-way edit")),
+    }
+}
+
 fn finding_line(review: &Review, f: &Finding, short: bool) -> String {
     let mut s = format!("- **{}** {}", f.level.name(), md_code(f.id.name()));
     if let (Some(env), Some(_)) = (f.env, &review.staging()) {
@@ -820,6 +908,7 @@ mod tests {
             changes,
             drift: Vec::new(),
             outputs: Vec::new(),
+            rollback: Vec::new(),
         }
     }
 
@@ -1334,7 +1423,9 @@ mod tests {
     fn output_is_never_over_budget_when_blocking_findings_fit() {
         let r = small_review();
         let full = md(&r, usize::MAX).chars().count();
-        for max in 400..=full {
+        // 430: the shortest comment that keeps the short blocking list and the note,
+        // which can name five parts left out (diffs, findings, table, Rollback).
+        for max in 430..=full {
             let out = md(&r, max);
             assert!(out.chars().count() <= max, "{} > {max}:\n{out}", out.chars().count());
             assert_well_formed(&out);

@@ -122,7 +122,40 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
             attr_lines(&p, o.action, d, "  ", &mut w)?;
         }
     }
+    rollback_section(&p, review, &mut w)?;
     w.flush()
+}
+
+/// The Rollback section, last: the one-way edits and what promoting the
+/// previous artifact would do, or that none is known.
+fn rollback_section(p: &Painter, review: &Review, w: &mut dyn Write) -> std::io::Result<()> {
+    let title = p.paint("Rollback", Style::new().bold());
+    if review.rollback.is_empty() {
+        return writeln!(
+            w,
+            "\n{title}\n  No known one-way change in this plan: promoting the previous artifact can undo it \
+             (as far as the `[[one_way]]` catalogue knows)."
+        );
+    }
+    writeln!(w, "\n{title} ({}): promoting the previous artifact cannot undo these edits", review.rollback.len())?;
+    for r in &review.rollback {
+        let waived = r.finding.and_then(|i| review.findings.get(i)).is_some_and(|f| !f.counts());
+        writeln!(
+            w,
+            "  {} {}: {} {} -> {} ({}){}",
+            p.level(Level::Warn),
+            terminal(&r.address),
+            terminal(&r.path),
+            terminal(&r.before),
+            terminal(&r.after),
+            r.direction,
+            if waived { " [waived]" } else { "" }
+        )?;
+        writeln!(w, "        rollback: {} ({})", terminal(&r.what_rollback_does()), r.outcome.name())?;
+        writeln!(w, "        why: {}", terminal(&r.reason))?;
+        writeln!(w, "        source: {}", terminal(&r.source))?;
+    }
+    Ok(())
 }
 
 /// Orders changes: worst finding first, then destructive actions.

@@ -334,6 +334,9 @@ pub struct Review {
     /// The gated plan's relevant drift.
     pub drift: Vec<Change>,
     pub outputs: Vec<OutputLine>,
+    /// The prod edits promoting the previous artifact cannot undo, in the
+    /// order of their changes; each names its `one-way` finding.
+    pub rollback: Vec<one_way::Rollback>,
 }
 
 impl Review {
@@ -422,10 +425,20 @@ pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
     let analysed = analyze::analyze_plan(plan, policy, &redactor, diffs);
     let mut changes = analysed.changes;
     let mut drift = analyze::relevant_drift(plan, policy, &redactor, opts.attribute_diffs);
-    let input = checks::Input { policy, plan, env: opts.env, changes: &changes, drift: &drift, staging: None };
+    let sources = analyze::sources(plan);
+    let input = checks::Input {
+        policy,
+        plan,
+        env: opts.env,
+        changes: &changes,
+        drift: &drift,
+        sources: &sources,
+        redactor: &redactor,
+        staging: None,
+    };
     let mut found = checks::run(&input, policy);
     exceptions::apply(&mut found, opts.today);
-    let findings = found.into_ordered(&mut changes, &mut [], &mut drift);
+    let (findings, rollback) = found.into_ordered(&mut changes, &mut [], &mut drift);
     let mut review = Review {
         kind: Kind::Check { plan: plan_info(plan), env: opts.env },
         verdict: verdict_of(&findings),
@@ -433,6 +446,7 @@ pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
         changes,
         drift,
         outputs: analysed.outputs,
+        rollback,
     };
     redact::mask_review(&mut review, &redactor);
     review
@@ -472,6 +486,8 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
         env: Env::Prod,
         changes: &changes,
         drift: &drift,
+        sources: &prod_sources,
+        redactor: &redactor,
         staging: Some(checks::StagingInput {
             plan: staging,
             changes: &staging_changes,
@@ -481,7 +497,7 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
     };
     let mut found = checks::run(&input, policy);
     exceptions::apply(&mut found, opts.today);
-    let findings = found.into_ordered(&mut changes, &mut staging_changes, &mut drift);
+    let (findings, rollback) = found.into_ordered(&mut changes, &mut staging_changes, &mut drift);
     let mut review = Review {
         kind: Kind::Review { prod: plan_info(prod), staging: plan_info(staging), staging_changes },
         verdict: verdict_of(&findings),
@@ -489,6 +505,7 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
         changes,
         drift,
         outputs: p.outputs,
+        rollback,
     };
     redact::mask_review(&mut review, &redactor);
     review

@@ -1,7 +1,7 @@
 //! One-way changes: prod edits that promoting the previous artifact cannot
 //! undo (`[[one_way]]`), and what the rollback would do instead.
 //!
-//! An edit matches an entry when the change touches the entry's attribute
+//! Only in-place updates are edits here. An edit matches an entry when the change touches the entry's attribute
 //! (at, above or below its folded path) and the old and new values there go
 //! the entry's direction: sizes by quantity (`20Gi`), versions as versions
 //! (`9.6 < 10.1`), flags by truth. Pure; values shown are masked.
@@ -27,11 +27,18 @@ pub struct Rollback {
     pub path: String,
     pub direction: &'static str,
     pub outcome: Outcome,
-    /// The old and new values, masked (`(sensitive)`), for people.
+    /// The old and new values for people: masked and escaped, or
+    /// `(sensitive)`, or `(unset)`.
     pub before: String,
     pub after: String,
     pub reason: String,
     pub source: String,
+    /// The resource is stateful, so a replacing rollback would also be
+    /// blocked by `stateful-destroy`.
+    pub stateful: bool,
+    /// The `[[one_way]]` entry.
+    #[serde(skip)]
+    pub origin: crate::policy::Origin,
     /// Set once findings are final: the `one-way` finding's index.
     #[serde(skip)]
     pub finding: Option<usize>,
@@ -41,10 +48,10 @@ impl Rollback {
     /// The `one-way` finding's message.
     pub fn message(&self) -> String {
         format!(
-            "`{}` {} -> {} ({}) cannot be undone by promoting the previous artifact: {} ({}). {}",
+            "`{}` {} -> {} ({}) cannot be undone by promoting the previous artifact: {} ({}). Why: {}",
             self.path,
-            self.before,
-            self.after,
+            quote(&self.before),
+            quote(&self.after),
             self.direction,
             self.outcome.rollback(),
             self.outcome.name(),
@@ -54,9 +61,26 @@ impl Rollback {
 
     /// What promoting the previous artifact would do, in one sentence.
     pub fn what_rollback_does(&self) -> String {
-        format!("setting `{}` back to {}: {}", self.path, self.before, self.outcome.rollback())
+        format!("setting `{}` back to {}: {}", self.path, quote(&self.before), self.consequence())
+    }
+
+    /// The outcome in words, plus plangate's own block where it applies.
+    pub fn consequence(&self) -> String {
+        let mut s = self.outcome.rollback().to_owned();
+        if self.stateful && self.outcome == Outcome::Replace {
+            s.push_str(", which plangate blocks for a stateful resource (stateful-destroy)");
+        }
+        s
     }
 }
+
+/// A shown value in a sentence: in backticks, unless it is a placeholder.
+fn quote(v: &str) -> String {
+    if v == SENSITIVE || v == UNSET { v.to_owned() } else { format!("`{v}`") }
+}
+
+/// How an absent or null value is shown.
+pub const UNSET: &str = "(unset)";
 
 /// The `[[one_way]]` entries of each type seen, computed once per type.
 struct ByType<'p> {
@@ -91,11 +115,9 @@ pub fn check(edits: &[Edit<'_, '_>], policy: &Policy, redactor: &Redactor) -> Ve
     }
     for (i, edit) in edits.iter().enumerate() {
         let c = edit.change;
-        let edits_in_place = matches!(
-            c.action,
-            Action::Update | Action::ReplaceDestroyFirst | Action::ReplaceCreateFirst | Action::ReplaceForget
-        );
-        if !edits_in_place || c.values.before.is_none() {
+        // A replacement creates a new object: going back replaces it again
+        // (and `stateful-destroy` already speaks for stateful ones).
+        if c.action != Action::Update || c.values.before.is_none() {
             continue;
         }
         for &e in by_type.of(&c.type_).to_vec().iter() {
@@ -198,7 +220,7 @@ fn match_entry(c: &ResourceChange<'_>, entry: &OneWay, redactor: &Redactor) -> O
             return SENSITIVE.to_owned();
         }
         if v.is_null() {
-            return "(unset)".to_owned();
+            return UNSET.to_owned();
         }
         let text = scalar_text(v).unwrap_or_else(|| v.to_string());
         let masked = redactor.mask(&text);
@@ -206,7 +228,7 @@ fn match_entry(c: &ResourceChange<'_>, entry: &OneWay, redactor: &Redactor) -> O
         if s.chars().count() > 80 {
             s = s.chars().take(80).collect::<String>() + "…";
         }
-        format!("`{s}`")
+        s
     };
     Some(Rollback {
         address: c.address.to_string(),
@@ -217,6 +239,8 @@ fn match_entry(c: &ResourceChange<'_>, entry: &OneWay, redactor: &Redactor) -> O
         after: show(after.get(hit).unwrap_or(&null), secret(c.values.after_sensitive)),
         reason: entry.reason.clone(),
         source: entry.source.clone(),
+        stateful: false,
+        origin: entry.origin.clone(),
         finding: None,
     })
 }
@@ -297,7 +321,7 @@ mod tests {
         let r = rollbacks("aws_db_instance", before, after);
         let got: Vec<(&str, &str, &str)> =
             r.iter().map(|r| (r.path.as_str(), r.before.as_str(), r.outcome.name())).collect();
-        assert_eq!(got, [("allocated_storage", "`100`", "error"), ("engine_version", "`15.4`", "error")]);
+        assert_eq!(got, [("allocated_storage", "100", "error"), ("engine_version", "15.4", "error")]);
         assert!(
             r[1].message().starts_with("`engine_version` `15.4` -> `16.1` (upgrade) cannot be undone"),
             "{}",
@@ -321,7 +345,7 @@ mod tests {
         assert_eq!((r[0].path.as_str(), r[0].outcome), ("spec.resources.requests.storage", Outcome::Replace));
         assert_eq!(rollbacks("kubernetes_persistent_volume_claim_v1", pvc("20Gi"), pvc("10Gi")), vec![]);
         let r = rollbacks("aws_eks_cluster", json!({"version": "1.29"}), json!({"version": "1.30"}));
-        assert_eq!((r.len(), r[0].before.as_str(), r[0].after.as_str()), (1, "`1.29`", "`1.30`"));
+        assert_eq!((r.len(), r[0].before.as_str(), r[0].after.as_str()), (1, "1.29", "1.30"));
     }
 
     #[test]
@@ -344,7 +368,7 @@ mod tests {
             json!({"runtime": "hunter22"}),
             json!({}),
         );
-        assert_eq!(r[0].after, "`(sensitive)`");
+        assert_eq!(r[0].after, "(sensitive)");
         let r = rollbacks_with(
             "aws_lambda_function",
             json!({"runtime": "a"}),

@@ -23,11 +23,12 @@ use super::redact::{Redactor, SENSITIVE};
 use super::version::Version;
 use crate::plan::{Action, Mode, Plan, ResourceChange, escape_for_message, strip_instance_key, value};
 use crate::policy::{AttrPath, Comparison, Origin, Parity, Policy};
+use crate::rules::RuleId;
 
 /// A finding the parity check raises, before levels and exceptions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Note {
-    pub id: &'static str,
+    pub id: RuleId,
     pub env: Env,
     /// The resource (or instance) address the finding is about.
     pub address: String,
@@ -35,42 +36,6 @@ pub struct Note {
     pub changes: Vec<String>,
     pub message: String,
     pub origin: Option<Origin>,
-}
-
-/// Environment tokens: staging's spelling, prod's spelling. Replaced whole
-/// in staging's addresses and values before comparing.
-pub const ENV_TOKENS: &[(&str, &str)] = &[("staging", "prod"), ("stg", "prd")];
-
-/// `s` with staging's environment tokens replaced by prod's, whole tokens
-/// only (`app-stg-db` changes, `postgres` does not).
-pub fn normalize_env(s: &str) -> String {
-    let mut out = s.to_owned();
-    for (staging, prod) in ENV_TOKENS {
-        out = replace_token(&out, staging, prod);
-    }
-    out
-}
-
-fn replace_token(s: &str, from: &str, to: &str) -> String {
-    if !s.contains(from) {
-        return s.to_owned();
-    }
-    let bytes = s.as_bytes();
-    let boundary = |i: usize| i >= bytes.len() || !bytes[i].is_ascii_alphanumeric();
-    let mut out = String::with_capacity(s.len());
-    let mut last = 0;
-    for (i, _) in s.match_indices(from) {
-        if i < last {
-            continue;
-        }
-        if (i == 0 || boundary(i - 1)) && boundary(i + from.len()) {
-            out.push_str(&s[last..i]);
-            out.push_str(to);
-            last = i + from.len();
-        }
-    }
-    out.push_str(&s[last..]);
-    out
 }
 
 /// One resource instance of a resulting state.
@@ -158,10 +123,13 @@ fn type_notes(staging: &Plan<'_>, prod: &Plan<'_>, s_res: &[Res<'_>], p_res: &[R
         }
         let name = escape_for_message(type_);
         let message = if info.resulting > 0 {
+            let one = info.resulting == 1;
             let when = if info.created == info.resulting {
-                "this plan creates them"
+                if one { "this plan creates it" } else { "this plan creates them" }
             } else if info.created > 0 {
                 "this plan creates some of them"
+            } else if one {
+                "it exists already"
             } else {
                 "they exist already"
             };
@@ -179,7 +147,7 @@ fn type_notes(staging: &Plan<'_>, prod: &Plan<'_>, s_res: &[Res<'_>], p_res: &[R
             )
         };
         notes.push(Note {
-            id: "type-not-in-staging",
+            id: RuleId::TypeNotInStaging,
             env: Env::Prod,
             address: info.first.unwrap_or_default().to_owned(),
             changes: info.changes.iter().map(|a| (*a).to_owned()).collect(),
@@ -193,7 +161,7 @@ fn type_notes(staging: &Plan<'_>, prod: &Plan<'_>, s_res: &[Res<'_>], p_res: &[R
         }
         let name = escape_for_message(type_);
         notes.push(Note {
-            id: "type-not-in-prod",
+            id: RuleId::TypeNotInProd,
             env: Env::Staging,
             address: info.first.unwrap_or_default().to_owned(),
             changes: info.changes.iter().map(|a| (*a).to_owned()).collect(),
@@ -242,8 +210,11 @@ struct Group<'a> {
 fn group_key(address: &str, env: Env, policy: &Policy) -> String {
     let resource = strip_instance_key(address);
     match env {
-        Env::Prod => normalize_env(&policy.map_to_staging(resource).unwrap_or_else(|| resource.to_owned())),
-        Env::Staging => normalize_env(resource),
+        Env::Prod => {
+            let staging = policy.map_to_staging(resource).unwrap_or_else(|| resource.to_owned());
+            policy.normalize_staging(&staging).into_owned()
+        }
+        Env::Staging => policy.normalize_staging(resource).into_owned(),
     }
 }
 
@@ -360,24 +331,35 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-fn normalize_value(v: &Value) -> Value {
+/// A staging value with its environment tokens replaced by prod's.
+fn normalize_value(v: &Value, policy: &Policy) -> Value {
     match v {
-        Value::String(s) => Value::String(normalize_env(s)),
-        Value::Array(a) => Value::Array(a.iter().map(normalize_value).collect()),
-        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (normalize_env(k), normalize_value(v))).collect()),
+        Value::String(s) => Value::String(policy.normalize_staging(s).into_owned()),
+        Value::Array(a) => Value::Array(a.iter().map(|v| normalize_value(v, policy)).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter().map(|(k, v)| (policy.normalize_staging(k).into_owned(), normalize_value(v, policy))).collect(),
+        ),
         other => other.clone(),
     }
 }
 
 /// Everything one environment's instances hold at one attribute; `None`
 /// when nothing is known yet.
+/// What comparing values needs besides the values.
+#[derive(Clone, Copy)]
+struct Cx<'a> {
+    policy: &'a Policy,
+    redactor: &'a Redactor,
+}
+
 fn seen_values(
     instances: &[(Option<&RawValue>, Option<&RawValue>)],
     path: &AttrPath,
     compare: Comparison,
     env: Env,
-    redactor: &Redactor,
+    cx: Cx<'_>,
 ) -> Option<Vec<Seen>> {
+    let (policy, redactor) = (cx.policy, cx.redactor);
     let mut out: Vec<Seen> = Vec::new();
     let mut any = false;
     for (values, sensitive) in instances {
@@ -398,7 +380,7 @@ fn seen_values(
             Comparison::Exact | Comparison::Major(_) => {
                 for v in found.iter().filter(|v| !v.is_null()) {
                     any = true;
-                    let normalized = if env == Env::Staging { normalize_value(v) } else { v.clone() };
+                    let normalized = if env == Env::Staging { normalize_value(v, policy) } else { v.clone() };
                     let key = text_of(&normalized);
                     let version = match compare {
                         Comparison::Major(_) => match v {
@@ -487,7 +469,7 @@ fn kind_notes(
         for &e in catalogue.of(p.type_).to_vec().iter() {
             let entry = &policy.parity[e];
             for attr in &entry.attributes {
-                if let Some(note) = compare_attr(entry, attr, s, p, &s_changes, &p_changes, redactor) {
+                if let Some(note) = compare_attr(entry, attr, s, p, &s_changes, &p_changes, Cx { policy, redactor }) {
                     notes.push(note);
                 }
             }
@@ -533,18 +515,18 @@ fn compare_attr(
     p: &Group<'_>,
     s_changes: &HashMap<&str, &ResourceChange<'_>>,
     p_changes: &HashMap<&str, &ResourceChange<'_>>,
-    redactor: &Redactor,
+    cx: Cx<'_>,
 ) -> Option<Note> {
     let cmp = entry.compare;
     let ((s_now, s_before), s_created) = sides(s, s_changes);
     let ((p_now, p_before), p_created) = sides(p, p_changes);
-    let sv = seen_values(&s_now, attr, cmp, Env::Staging, redactor)?;
-    let pv = seen_values(&p_now, attr, cmp, Env::Prod, redactor)?;
+    let sv = seen_values(&s_now, attr, cmp, Env::Staging, cx)?;
+    let pv = seen_values(&p_now, attr, cmp, Env::Prod, cx)?;
     if !differ(&sv, &pv, cmp) {
         return None;
     }
-    let sb = seen_values(&s_before, attr, cmp, Env::Staging, redactor);
-    let pb = seen_values(&p_before, attr, cmp, Env::Prod, redactor);
+    let sb = seen_values(&s_before, attr, cmp, Env::Staging, cx);
+    let pb = seen_values(&p_before, attr, cmp, Env::Prod, cx);
     let was_different = match (&sb, &pb) {
         (Some(sb), Some(pb)) => differ(sb, pb, cmp),
         _ => false,
@@ -567,7 +549,7 @@ fn compare_attr(
     let origin_of_gap = if was_different || how.is_empty() {
         "the difference predates this plan".to_owned()
     } else {
-        format!("this plan introduces the difference: {}", how.join("; "))
+        format!("this plan introduces the difference ({})", how.join("; "))
     };
     let what = match cmp {
         Comparison::Exact => String::new(),
@@ -584,12 +566,12 @@ fn compare_attr(
         .map(|r| r.address.to_owned())
         .collect();
     Some(Note {
-        id: "parity-kind",
+        id: RuleId::ParityKind,
         env: Env::Prod,
         address: p.address.to_owned(),
         changes,
         message: format!(
-            "`{}` differs in kind{what}: staging {}, prod {}; {origin_of_gap}. {}",
+            "`{}` differs in kind{what}: staging {}, prod {}; {origin_of_gap}. Expected: {}",
             attr.text,
             list(&sv),
             list(&pv),
@@ -604,15 +586,6 @@ mod tests {
     use super::*;
     use crate::plan::{Source, parse_plan};
     use serde_json::json;
-
-    #[test]
-    fn env_tokens_are_replaced_whole() {
-        assert_eq!(normalize_env("app-stg-db"), "app-prd-db");
-        assert_eq!(normalize_env("stg_eu"), "prd_eu");
-        assert_eq!(normalize_env("module.x[\"staging\"].y"), "module.x[\"prod\"].y");
-        assert_eq!(normalize_env("postgres"), "postgres");
-        assert_eq!(normalize_env("stgx-stg"), "stgx-prd");
-    }
 
     #[test]
     fn loose_keys_drop_every_instance_key() {
@@ -694,8 +667,8 @@ mod tests {
         );
         let n = notes(&staging, &prod);
         assert_eq!(n.len(), 1, "{n:?}");
-        assert_eq!((n[0].id, n[0].address.as_str()), ("parity-kind", "aws_db_instance.main"));
-        assert!(n[0].message.starts_with("`engine_version` differs in kind (compared by major version): staging `15.4`, prod `16.1`; this plan introduces the difference: prod changes it from `15.7`"), "{}", n[0].message);
+        assert_eq!((n[0].id, n[0].address.as_str()), (RuleId::ParityKind, "aws_db_instance.main"));
+        assert!(n[0].message.starts_with("`engine_version` differs in kind (compared by major version): staging `15.4`, prod `16.1`; this plan introduces the difference (prod changes it from `15.7`)"), "{}", n[0].message);
         assert_eq!(n[0].changes, ["aws_db_instance.main"]);
     }
 
@@ -800,10 +773,13 @@ mod tests {
         assert_eq!(n.len(), 2, "{n:?}");
         assert_eq!(
             (n[0].id, n[0].address.as_str(), n[0].env),
-            ("type-not-in-staging", "aws_wafv2_web_acl.edge", Env::Prod)
+            (RuleId::TypeNotInStaging, "aws_wafv2_web_acl.edge", Env::Prod)
         );
-        assert!(n[0].message.contains("(this plan creates them)"), "{}", n[0].message);
+        assert!(n[0].message.contains("(this plan creates it)"), "{}", n[0].message);
         assert_eq!(n[0].changes, ["aws_wafv2_web_acl.edge"]);
-        assert_eq!((n[1].id, n[1].address.as_str(), n[1].env), ("type-not-in-prod", "aws_sqs_queue.q", Env::Staging));
+        assert_eq!(
+            (n[1].id, n[1].address.as_str(), n[1].env),
+            (RuleId::TypeNotInProd, "aws_sqs_queue.q", Env::Staging)
+        );
     }
 }

@@ -356,6 +356,11 @@ pub(super) fn mask_review(review: &mut Review, r: &Redactor) {
     for o in &mut review.outputs {
         mask_output(o, r);
     }
+    for rb in &mut review.rollback {
+        for s in [&mut rb.address, &mut rb.before, &mut rb.after] {
+            r.mask_in_place(s);
+        }
+    }
     for info in infos {
         m(&mut info.file);
         mo(&mut info.format_version);

@@ -12,13 +12,17 @@ mod destructive;
 mod disruptive;
 mod drift;
 mod forget;
+mod kind_parity;
+mod one_way;
 mod parity_notes;
 mod plan_status;
 mod staging;
 mod stateful;
 
+use super::one_way::Rollback;
+use super::redact::Redactor;
 use super::{Change, Env, Finding};
-use crate::plan::{Plan, strip_instance_key};
+use crate::plan::{Plan, ResourceChange, strip_instance_key};
 use crate::policy::{Origin, Policy, Rule};
 use crate::rules::{FindingId, RuleId};
 
@@ -36,6 +40,8 @@ const CHECKS: &[Check] = &[
     custom::check,
     staging::check,
     parity_notes::check,
+    kind_parity::check,
+    one_way::check,
     drift::check,
 ];
 
@@ -50,6 +56,10 @@ pub(crate) struct Input<'a, 'p> {
     pub changes: &'a [Change],
     /// The gated plan's relevant drift.
     pub drift: &'a [Change],
+    /// The plan entries `changes` come from, in the same order.
+    pub sources: &'a [&'a ResourceChange<'p>],
+    /// Masks values the checks quote (parity, one-way).
+    pub redactor: &'a Redactor,
     /// A review's staging side; `None` in a check.
     pub staging: Option<StagingInput<'a, 'p>>,
 }
@@ -80,11 +90,47 @@ pub(crate) enum At {
 pub(crate) struct Findings<'p> {
     policy: &'p Policy,
     list: Vec<(Finding, Vec<At>)>,
+    /// One-way edits, each with the position of its finding in `list`.
+    rollback: Vec<Rollback>,
 }
 
 impl<'p> Findings<'p> {
     pub fn new(policy: &'p Policy) -> Findings<'p> {
-        Findings { policy, list: Vec::new() }
+        Findings { policy, list: Vec::new(), rollback: Vec::new() }
+    }
+
+    /// A built-in finding about an address (a resource, or an instance),
+    /// tied to the changes at `ats` (none when no plan changes it).
+    pub fn at_address(
+        &mut self,
+        id: RuleId,
+        env: Env,
+        address: String,
+        ats: Vec<At>,
+        message: String,
+        origin: Option<Origin>,
+    ) {
+        let (level, override_origin) = self.policy.builtin_level(id);
+        let finding = Finding {
+            id: FindingId::Builtin(id),
+            level,
+            env: Some(env),
+            address: Some(address),
+            message,
+            origin: origin.or_else(|| override_origin.cloned()),
+            waived: None,
+        };
+        self.list.push((finding, ats));
+    }
+
+    /// A `one-way` finding about the change at `at`, and its edit for the
+    /// Rollback section.
+    pub fn one_way(&mut self, mut edit: Rollback, at: At, change: &Change) {
+        edit.finding = Some(self.list.len());
+        edit.stateful = change.stateful.is_some();
+        let origin = Some(edit.origin.clone());
+        self.at_address(RuleId::OneWay, Env::Prod, change.address.clone(), vec![at], edit.message(), origin);
+        self.rollback.push(edit);
     }
 
     /// Adds a built-in finding at its (possibly overridden) level. `origin`
@@ -172,22 +218,35 @@ impl<'p> Findings<'p> {
 
     /// The findings in report order (those that count first, then by level,
     /// most severe first, then by id in registry order, custom ids last by
-    /// name, then by address and environment), each tied to its change.
+    /// name, then by address and environment), each tied to its change; and
+    /// the one-way edits, each naming its finding's place in that order.
     pub fn into_ordered(
-        mut self,
+        self,
         changes: &mut [Change],
         staging: &mut [Change],
         drift: &mut [Change],
-    ) -> Vec<Finding> {
-        self.list.sort_by(|(a, _), (b, _)| {
+    ) -> (Vec<Finding>, Vec<Rollback>) {
+        let Findings { list, mut rollback, .. } = self;
+        let mut order: Vec<usize> = (0..list.len()).collect();
+        order.sort_by(|&x, &y| {
+            let (a, b) = (&list[x].0, &list[y].0);
             (b.counts(), b.level)
                 .cmp(&(a.counts(), a.level))
                 .then_with(|| a.id.cmp(&b.id))
                 .then_with(|| a.address.cmp(&b.address))
                 .then_with(|| a.env.cmp(&b.env))
         });
-        let mut out = Vec::with_capacity(self.list.len());
-        for (n, (f, ats)) in self.list.into_iter().enumerate() {
+        let mut new_of_old = vec![0; order.len()];
+        for (n, &old) in order.iter().enumerate() {
+            new_of_old[old] = n;
+        }
+        for r in &mut rollback {
+            r.finding = r.finding.map(|old| new_of_old[old]);
+        }
+        let mut slots: Vec<Option<_>> = list.into_iter().map(Some).collect();
+        let mut out = Vec::with_capacity(slots.len());
+        for (n, old) in order.into_iter().enumerate() {
+            let (f, ats): (Finding, Vec<At>) = slots[old].take().expect("each finding is placed once");
             for at in ats {
                 match at {
                     At::Change(i) => changes[i].findings.push(n),
@@ -197,7 +256,7 @@ impl<'p> Findings<'p> {
             }
             out.push(f);
         }
-        out
+        (out, rollback)
     }
 }
 

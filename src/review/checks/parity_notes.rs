@@ -1,12 +1,7 @@
-//! Parity notes of a review: `version-mismatch` (the plans were made by
-//! different tools or versions) and `type-not-in-staging` (prod changes a
-//! kind of resource staging's plan does not contain at all).
+//! `version-mismatch`: the plans of a review were made by different tools
+//! or versions. (Types and kinds are `kind_parity`'s.)
 
-use std::collections::BTreeSet;
-
-use super::{At, Findings, Input};
-use crate::plan::Mode;
-use crate::review::Env;
+use super::{Findings, Input};
 use crate::rules::RuleId;
 
 pub(super) fn check(input: &Input<'_, '_>, out: &mut Findings<'_>) {
@@ -28,24 +23,5 @@ pub(super) fn check(input: &Input<'_, '_>, out: &mut Findings<'_>) {
             ),
             None,
         );
-    }
-    let staging_types: BTreeSet<&str> =
-        staging.changes.iter().chain(&staging.drift).chain(&staging.deferred).map(|c| c.type_.as_ref()).collect();
-    let changes = input.changes;
-    let mut seen = BTreeSet::new();
-    for (i, c) in changes.iter().enumerate() {
-        if c.mode == Mode::Managed && !staging_types.contains(c.type_.as_str()) && seen.insert(c.type_.clone()) {
-            let n = changes.iter().filter(|x| x.type_ == c.type_).count();
-            out.builtin(
-                RuleId::TypeNotInStaging,
-                Some(Env::Prod),
-                Some((At::Change(i), c)),
-                format!(
-                    "resource type `{}` appears nowhere in staging's plan; prod changes {n} of them",
-                    crate::plan::escape_for_message(&c.type_)
-                ),
-                None,
-            );
-        }
     }
 }
