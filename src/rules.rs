@@ -68,6 +68,8 @@ pub enum RuleId {
     OneWay,
     ExceptionExpired,
     ExceptionUnused,
+    StackNotInStaging,
+    StackNotInProd,
 }
 
 impl RuleId {
@@ -93,6 +95,8 @@ impl RuleId {
             RuleId::OneWay => "one-way",
             RuleId::ExceptionExpired => "exception-expired",
             RuleId::ExceptionUnused => "exception-unused",
+            RuleId::StackNotInStaging => "stack-not-in-staging",
+            RuleId::StackNotInProd => "stack-not-in-prod",
         }
     }
 
@@ -350,6 +354,22 @@ Remove it, or renew it with a new date and reason.",
         summary: "a policy exception matched nothing",
         explain: "An `[[exception]]` did not waive any finding in this run. It may be stale (the change it \
 allowed has been applied) or its address pattern may be wrong.",
+    },
+    RuleInfo {
+        id: RuleId::StackNotInStaging,
+        level: Level::Warn,
+        summary: "many stacks: a prod stack with no staging plan at all",
+        explain: "With `--staging DIR --prod DIR` or `--plans`, a prod plan has no staging plan at the same \
+relative path (or the same `{stack}`). Nothing in that stack was ever planned in staging, so every change in it \
+is also `not-in-staging`. Plan the stack in staging, or raise this rule to `block` with `[levels]` to require \
+that every prod stack has a staging plan.",
+    },
+    RuleInfo {
+        id: RuleId::StackNotInProd,
+        level: Level::Info,
+        summary: "many stacks: a staging stack with no prod plan",
+        explain: "A staging plan has no prod plan at the same relative path (or the same `{stack}`): nothing \
+in that stack is gated. Usually a stack that does not exist in prod yet, or a prod job that did not plan it.",
     },
 ];
 

@@ -40,10 +40,10 @@ pub enum Command {
     Review(ReviewArgs),
     /// Gate one plan: destructive actions and policy only.
     Check(CheckArgs),
-    /// Print the approval digest of plans: one plan, the digest alone
-    /// (`sha256:...`); several, one `DIGEST  NAME` line each.
+    /// Print the approval digest of a plan (`sha256:...`), or for several
+    /// plans or a directory one `DIGEST  NAME` line each (for `--approved-file`).
     Fingerprint {
-        /// Plan JSON files (`-` for standard input).
+        /// Plan JSON files (`-` for standard input) or directories of `*.json` plans.
         #[arg(required = true)]
         plans: Vec<String>,
     },
@@ -101,19 +101,18 @@ pub struct CommentArgs {
     /// Where to post.
     #[arg(value_enum)]
     pub platform: PlatformArg,
-    /// The approved staging plan JSON (with `--prod`: review and post).
-    #[arg(long, value_name = "PLAN", requires = "prod", conflicts_with = "body")]
-    pub staging: Option<String>,
-    /// The prod plan JSON.
-    #[arg(long, value_name = "PLAN", requires = "staging", conflicts_with = "body")]
-    pub prod: Option<String>,
+    /// Which plans to review and post (or `--body`).
+    #[command(flatten)]
+    pub plans: PlansArgs,
     /// Post a Markdown file made earlier by `review --format markdown`
     /// instead of reviewing here (the exit status is then 0 on success).
-    #[arg(long, value_name = "FILE", required_unless_present = "prod")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present_any = ["prod", "plans"],
+        conflicts_with_all = ["staging", "prod", "plans", "approved", "approved_file"]
+    )]
     pub body: Option<PathBuf>,
-    /// The digest of the approved staging plan.
-    #[arg(long, value_name = "DIGEST")]
-    pub approved: Option<String>,
     #[command(flatten)]
     pub gate: GateArgs,
     /// The id in the hidden marker `<!-- plangate:ID -->`: one comment per id.
@@ -221,25 +220,48 @@ pub struct Common {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("inputs").required(true).args(["staging", "plans"])))]
 pub struct ReviewArgs {
-    /// The approved staging plan JSON (`-` for standard input).
-    #[arg(long, value_name = "PLAN")]
-    pub staging: String,
-    /// The prod plan JSON (`-` for standard input).
-    #[arg(long, value_name = "PLAN")]
-    pub prod: String,
-    /// The digest of the approved staging plan (`plangate fingerprint`);
-    /// the gate blocks if the staging plan given is not that one.
-    #[arg(long, value_name = "DIGEST")]
-    pub approved: Option<String>,
+    #[command(flatten)]
+    pub plans: PlansArgs,
     #[command(flatten)]
     pub common: Common,
 }
 
+/// Which plans to review: one pair of files, two directories of stacks'
+/// plans, or a pattern; and what the staging plans must be.
+#[derive(Args, Debug)]
+pub struct PlansArgs {
+    /// The approved staging plan JSON (`-` for standard input), or a
+    /// directory of stacks' plans.
+    #[arg(long, value_name = "PLAN|DIR", requires = "prod")]
+    pub staging: Option<String>,
+    /// The prod plan JSON (`-` for standard input), or a directory of
+    /// stacks' plans, each paired with the same relative path under `--staging`.
+    #[arg(long, value_name = "PLAN|DIR", requires = "staging")]
+    pub prod: Option<String>,
+    /// Many stacks in any layout: `{env}` stands for `staging` or `prod`,
+    /// `{stack}` for a stack name that may span directories
+    /// (`plans/{stack}/{env}.json`, `out/{env}/{stack}/tfplan.json`).
+    #[arg(long, value_name = "PATTERN", conflicts_with_all = ["staging", "prod"])]
+    pub plans: Option<String>,
+    /// The digest of the approved staging plan (`plangate fingerprint`);
+    /// the gate blocks if the staging plan given is not that one.
+    #[arg(long, value_name = "DIGEST")]
+    pub approved: Option<String>,
+    /// Many stacks: `DIGEST  NAME` lines as `plangate fingerprint STAGING_DIR`
+    /// prints them; a stack whose staging plan is not listed with its
+    /// digest is blocked.
+    #[arg(long, value_name = "FILE", conflicts_with = "approved")]
+    pub approved_file: Option<PathBuf>,
+}
+
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// The plan JSON (`-` for standard input).
-    pub plan: String,
+    /// The plan JSON (`-` for standard input); several plans, or a directory
+    /// of `*.json` plans, are each gated alone under one verdict.
+    #[arg(required = true)]
+    pub plans: Vec<String>,
     /// Which environment the plan is (scopes `[[rule]] env`).
     #[arg(long, value_enum, default_value_t = EnvArg::Prod)]
     pub env: EnvArg,

@@ -12,29 +12,43 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use plangate::comment::{self, CommentOptions, HttpSettings};
-use plangate::plan::{self, Plan, Source};
+use plangate::plan::{self, Source};
 use plangate::policy::{self, Policy};
 use plangate::render::markdown::MarkdownOptions;
 use plangate::render::{self, Format};
 use plangate::review::{self, Env, Options, Review, Verdict};
 use plangate::rules::{self, Level, RuleId};
 
-use settings::{CommentSettings, CommentSource, Gate, Report, Settings};
+use plangate::review::Approval;
+use plangate::review::stacks::{Stack, StackOutcome, Stacks};
+use plangate::stacks::{self as many, StackPlans, run::Loaded};
+use settings::{Approved, CommentSettings, CommentSource, Gate, Inputs, Report, Settings};
+
+/// What a gating command produced: one review, or many stacks' reviews.
+enum Outcome {
+    One(Box<Review>),
+    Many(Stacks),
+}
+
+impl Outcome {
+    fn verdict(&self) -> Verdict {
+        match self {
+            Outcome::One(r) => r.verdict,
+            Outcome::Many(s) => s.verdict,
+        }
+    }
+}
 
 /// Runs one resolved command; `Err` means "could not evaluate" (exit 2).
 pub fn run(settings: Settings) -> Result<ExitCode> {
     match settings {
-        Settings::Review { staging, prod, approved, gate, report } => {
-            let review = review_plans(&staging, &prod, approved, &gate, report.needs_diffs())?;
-            emit(&review, &report, gate.fail_on)
+        Settings::Review { inputs, approved, gate, report } => {
+            let outcome = review_inputs(&inputs, &approved, &gate, report.needs_diffs())?;
+            emit(&outcome, &report, gate.fail_on)
         }
-        Settings::Check { plan, env, gate, report } => {
-            let policy = load_policy(&gate.policy, gate.no_default_policy)?;
-            let opts = Options { today: gate.today, approved: None, attribute_diffs: report.needs_diffs(), env };
-            let source = Source::read(&plan)?;
-            let plan: Plan<'_> = plan::parse_plan(&source)?;
-            let review = review::check(&plan, &policy, &opts);
-            emit(&review, &report, gate.fail_on)
+        Settings::Check { plans, env, gate, report } => {
+            let outcome = check_plans(&plans, env, &gate, report.needs_diffs())?;
+            emit(&outcome, &report, gate.fail_on)
         }
         Settings::Fingerprint { plans } => run_fingerprint(&plans),
         Settings::PolicyValidate { paths, no_default_policy } => {
@@ -108,17 +122,17 @@ fn run_comment(c: CommentSettings) -> Result<ExitCode> {
             }
             (body, ExitCode::SUCCESS)
         }
-        CommentSource::Review { staging, prod, approved, gate } => {
-            let review = review_plans(staging, prod, approved.clone(), gate, true)?;
+        CommentSource::Review { inputs, approved, gate } => {
+            let outcome = review_inputs(inputs, approved, gate, true)?;
             // The CI log says why the gate failed, whatever happens to the comment.
-            let text = render_report(&review, Format::Text, c.color, &c.markdown)?;
+            let text = render_report(&outcome, Format::Text, c.color, &c.markdown)?;
             write_stdout(&text)?;
             for (format, path) in &c.extra {
-                write_file(path, &render_report(&review, *format, false, &c.markdown)?, *format)?;
+                write_file(path, &render_report(&outcome, *format, false, &c.markdown)?, *format)?;
             }
-            let body = render_report(&review, Format::Markdown, false, &c.markdown)?;
+            let body = render_report(&outcome, Format::Markdown, false, &c.markdown)?;
             let body = String::from_utf8(body).context("the rendered comment is not UTF-8")?;
-            (fit_platform_limit(body, limit, c.platform), exit_code(review.verdict, gate.fail_on))
+            (fit_platform_limit(body, limit, c.platform), exit_code(outcome.verdict(), gate.fail_on))
         }
     };
     let mut opts = CommentOptions::new(c.platform, marker);
@@ -160,19 +174,140 @@ fn run_rules(explain: Option<RuleId>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One plan: the digest alone, so `--approved "$(plangate fingerprint
-/// staging.json)"` works. Several: `DIGEST  NAME` lines, like `sha256sum`.
+/// One plan file: its digest alone, so `--approved "$(plangate fingerprint
+/// staging.json)"` works. Several plans, or a directory: one `DIGEST  NAME`
+/// line per plan, like `sha256sum` (for `--approved-file`).
 fn run_fingerprint(paths: &[String]) -> Result<ExitCode> {
+    let mut plans = Vec::new();
+    let mut any_dir = false;
     for path in paths {
-        let source = Source::read(path)?;
-        let plan = plan::parse_plan(&source)?;
-        if paths.len() == 1 {
-            println!("{}", plan.digest);
+        if is_dir(path) {
+            any_dir = true;
+            plans.extend(many::discover::plans_under(path)?);
         } else {
-            println!("{}  {}", plan.digest, render::escape::terminal(path));
+            plans.push(path.clone());
         }
     }
+    let alone = plans.len() == 1 && !any_dir;
+    let mut out = String::new();
+    for path in &plans {
+        let source = Source::read(path)?;
+        let plan = plan::parse_plan(&source)?;
+        if alone {
+            out.push_str(&format!("{}\n", plan.digest));
+        } else {
+            let line = many::approved::line(&plan.digest, &plan.name);
+            out.push_str(&format!("{}\n", render::escape::terminal(&line)));
+        }
+    }
+    print!("{out}");
     Ok(ExitCode::SUCCESS)
+}
+
+fn is_dir(path: &str) -> bool {
+    path != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_dir())
+}
+
+/// Every plan that could not be loaded, as one error.
+fn load_errors(errors: Vec<plan::LoadError>) -> anyhow::Error {
+    if let [one] = errors.as_slice() {
+        return anyhow::anyhow!("{one}");
+    }
+    let mut msg = format!("{} plans could not be loaded:", errors.len());
+    for e in &errors {
+        msg.push_str(&format!("\n  {e}"));
+    }
+    anyhow::anyhow!(msg)
+}
+
+/// What one staging plan must be, from `--approved` or `--approved-file`.
+fn approval_of(approved: &Approved, staging: &str) -> Option<Approval> {
+    match approved {
+        Approved::Nothing => None,
+        Approved::Digest(d) => Some(Approval::Digest(d.clone())),
+        Approved::File(file) => Some(match file.digest_for(staging) {
+            Some(d) => Approval::Digest(d.to_owned()),
+            None => Approval::Unlisted { file: file.file.clone() },
+        }),
+    }
+}
+
+/// `review`: one pair, or every stack found, each stack on its own.
+fn review_inputs(inputs: &Inputs, approved: &Approved, gate: &Gate, attribute_diffs: bool) -> Result<Outcome> {
+    let stacks = match inputs {
+        Inputs::Pair { staging, prod } => {
+            let approval = approval_of(approved, staging);
+            return Ok(Outcome::One(Box::new(review_plans(staging, prod, approval, gate, attribute_diffs)?)));
+        }
+        Inputs::Dirs { staging, prod } => many::discover::from_dirs(staging, prod)?,
+        Inputs::Pattern(pattern) => pattern.discover()?,
+    };
+    let policy = load_policy(&gate.policy, gate.no_default_policy)?;
+    let base = Options { today: gate.today, approved: None, attribute_diffs, env: Env::Prod };
+    let outcomes = many::run::review_each(&stacks, many::pool::cores(), |stack, plans| match plans {
+        Loaded::Pair { staging, prod } => {
+            let opts =
+                Options { approved: stack.staging.as_deref().and_then(|s| approval_of(approved, s)), ..base.clone() };
+            StackOutcome::Reviewed(Box::new(review::review(staging, prod, &policy, &opts)))
+        }
+        Loaded::ProdOnly(prod) => StackOutcome::Reviewed(Box::new(review::review_prod_only(prod, &policy, &base))),
+        Loaded::StagingOnly(staging) => review::stacks::staging_only(staging, &policy),
+    })
+    .map_err(load_errors)?;
+    Ok(outcome("review", stacks, outcomes, |s| s.staging.is_some() && s.prod.is_some()))
+}
+
+/// One stack found with what a single run has: today's single report.
+fn outcome(
+    command: &'static str,
+    stacks: Vec<StackPlans>,
+    mut outcomes: Vec<StackOutcome>,
+    single: impl Fn(&StackPlans) -> bool,
+) -> Outcome {
+    if stacks.len() == 1
+        && single(&stacks[0])
+        && let Some(StackOutcome::Reviewed(review)) = outcomes.pop()
+    {
+        return Outcome::One(review);
+    }
+    Outcome::Many(Stacks::new(
+        command,
+        stacks.into_iter().zip(outcomes).map(|(s, outcome)| Stack { name: s.name, outcome }).collect(),
+    ))
+}
+
+/// `check`: each plan (or each plan under a directory) gated alone.
+fn check_plans(args: &[String], env: Env, gate: &Gate, attribute_diffs: bool) -> Result<Outcome> {
+    let mut plans = Vec::new();
+    let one_dir = args.len() == 1 && is_dir(&args[0]);
+    for arg in args {
+        if is_dir(arg) {
+            let found = many::discover::plans_under(arg)?;
+            let names: Vec<String> = if one_dir {
+                let prefix = found[0].len() - found[0].trim_start_matches(arg.as_str()).len();
+                let rels: Vec<&str> = found.iter().map(|f| f[prefix..].trim_start_matches('/')).collect();
+                many::discover::stack_names(&rels)
+            } else {
+                found.clone()
+            };
+            plans.extend(names.into_iter().zip(found).map(|(name, p)| StackPlans {
+                name,
+                staging: None,
+                prod: Some(p),
+            }));
+        } else {
+            plans.push(StackPlans { name: arg.clone(), staging: None, prod: Some(arg.clone()) });
+        }
+    }
+    let policy = load_policy(&gate.policy, gate.no_default_policy)?;
+    let opts = Options { today: gate.today, approved: None, attribute_diffs, env };
+    let outcomes = many::run::review_each(&plans, many::pool::cores(), |_, loaded| match loaded {
+        Loaded::ProdOnly(plan) | Loaded::StagingOnly(plan) | Loaded::Pair { prod: plan, .. } => {
+            StackOutcome::Reviewed(Box::new(review::check(plan, &policy, &opts)))
+        }
+    })
+    .map_err(load_errors)?;
+    Ok(outcome("check", plans, outcomes, |_| !one_dir))
 }
 
 fn load_policy(paths: &[PathBuf], no_default: bool) -> Result<Policy> {
@@ -190,7 +325,7 @@ fn load_policy(paths: &[PathBuf], no_default: bool) -> Result<Policy> {
 fn review_plans(
     staging: &str,
     prod: &str,
-    approved: Option<String>,
+    approved: Option<Approval>,
     gate: &Gate,
     attribute_diffs: bool,
 ) -> Result<Review> {
@@ -213,12 +348,16 @@ fn review_plans(
 }
 
 /// Renders one format of the report.
-fn render_report(review: &Review, format: Format, color: bool, markdown: &MarkdownOptions) -> Result<Vec<u8>> {
+fn render_report(outcome: &Outcome, format: Format, color: bool, markdown: &MarkdownOptions) -> Result<Vec<u8>> {
     let mut buf: Vec<u8> = Vec::new();
-    match format {
-        Format::Text => render::text::render(review, render::text::TextOptions { color }, &mut buf),
-        Format::Json => render::json::render(review, &mut buf),
-        Format::Markdown => render::markdown::render(review, markdown, &mut buf),
+    let text = render::text::TextOptions { color };
+    match (outcome, format) {
+        (Outcome::One(review), Format::Text) => render::text::render(review, text, &mut buf),
+        (Outcome::One(review), Format::Json) => render::json::render(review, &mut buf),
+        (Outcome::One(review), Format::Markdown) => render::markdown::render(review, markdown, &mut buf),
+        (Outcome::Many(stacks), Format::Text) => render::stacks::text(stacks, text, &mut buf),
+        (Outcome::Many(stacks), Format::Json) => render::json::render_stacks(stacks, &mut buf),
+        (Outcome::Many(stacks), Format::Markdown) => render::stacks::markdown(stacks, markdown, &mut buf),
     }
     .with_context(|| format!("cannot render the {} report", format.name()))?;
     Ok(buf)
@@ -243,16 +382,16 @@ fn write_file(path: &Path, buf: &[u8], format: Format) -> Result<()> {
 
 /// Writes the report (and any `--report` files) and maps the verdict to the
 /// exit status.
-fn emit(review: &Review, report: &Report, fail_on: Level) -> Result<ExitCode> {
-    let buf = render_report(review, report.format, report.color, &report.markdown)?;
+fn emit(outcome: &Outcome, report: &Report, fail_on: Level) -> Result<ExitCode> {
+    let buf = render_report(outcome, report.format, report.color, &report.markdown)?;
     match &report.output {
         Some(path) => write_file(path, &buf, report.format)?,
         None => write_stdout(&buf)?,
     }
     for (format, path) in &report.extra {
-        write_file(path, &render_report(review, *format, false, &report.markdown)?, *format)?;
+        write_file(path, &render_report(outcome, *format, false, &report.markdown)?, *format)?;
     }
-    Ok(exit_code(review.verdict, fail_on))
+    Ok(exit_code(outcome.verdict(), fail_on))
 }
 
 /// 1 when the verdict reaches `fail_on`, else 0.

@@ -13,10 +13,11 @@ use plangate::render::Format;
 use plangate::render::markdown::MarkdownOptions;
 use plangate::review::Env;
 use plangate::rules::{self, Level, RuleId};
+use plangate::stacks::{Approvals, Pattern};
 
 use super::args::{
-    BehaviourArg, CheckArgs, Cli, ColorChoice, Command, CommentArgs, Common, EnvArg, FailOn, GateArgs, PlatformArg,
-    PolicyCommand, ReviewArgs,
+    BehaviourArg, CheckArgs, Cli, ColorChoice, Command, CommentArgs, Common, EnvArg, FailOn, GateArgs, PlansArgs,
+    PlatformArg, PolicyCommand, ReviewArgs,
 };
 
 /// The smallest `--max-chars` accepted: room for the verdict and a few findings.
@@ -24,13 +25,32 @@ const MIN_MAX_CHARS: usize = 1000;
 
 /// One command, ready to run.
 pub enum Settings {
-    Review { staging: String, prod: String, approved: Option<String>, gate: Gate, report: Report },
-    Check { plan: String, env: Env, gate: Gate, report: Report },
+    Review { inputs: Inputs, approved: Approved, gate: Gate, report: Report },
+    Check { plans: Vec<String>, env: Env, gate: Gate, report: Report },
     Fingerprint { plans: Vec<String> },
     PolicyValidate { paths: Vec<PathBuf>, no_default_policy: bool },
     PolicyShow { paths: Vec<PathBuf>, no_default_policy: bool },
     Rules { explain: Option<RuleId> },
     Comment(Box<CommentSettings>),
+}
+
+/// Which plans `review` (and `comment`) reads.
+pub enum Inputs {
+    /// One staging plan and one prod plan (files, or `-`).
+    Pair { staging: String, prod: String },
+    /// Two directories of stacks' plans, paired by relative path.
+    Dirs { staging: String, prod: String },
+    /// `--plans PATTERN`.
+    Pattern(Pattern),
+}
+
+/// What the staging plans must be.
+pub enum Approved {
+    Nothing,
+    /// `--approved DIGEST` (well formed, normalized).
+    Digest(String),
+    /// `--approved-file FILE`, parsed.
+    File(Approvals),
 }
 
 /// What every gating command takes: policy, failure threshold, date.
@@ -85,7 +105,7 @@ pub struct CommentSettings {
 /// Where the comment's body comes from.
 pub enum CommentSource {
     /// Review these plans here; the exit status is the gate's.
-    Review { staging: String, prod: String, approved: Option<String>, gate: Gate },
+    Review { inputs: Inputs, approved: Approved, gate: Gate },
     /// A Markdown file rendered earlier.
     Body(PathBuf),
 }
@@ -94,19 +114,19 @@ impl Settings {
     /// Checks and resolves the raw command line.
     pub fn resolve(cli: Cli) -> Result<Settings> {
         Ok(match cli.command {
-            Command::Review(ReviewArgs { staging, prod, approved, common }) => {
-                one_stdin([staging.as_str(), prod.as_str()])?;
-                let approved = approved.as_deref().map(approved_digest).transpose()?;
+            Command::Review(ReviewArgs { plans, common }) => {
+                let (inputs, approved) = inputs(plans)?;
                 let report = report(&common)?;
-                Settings::Review { staging, prod, approved, gate: gate(&common.gate)?, report }
+                Settings::Review { inputs, approved, gate: gate(&common.gate)?, report }
             }
-            Command::Check(CheckArgs { plan, env, common }) => {
+            Command::Check(CheckArgs { plans, env, common }) => {
+                one_stdin(plans.iter().map(String::as_str))?;
                 let env = match env {
                     EnvArg::Prod => Env::Prod,
                     EnvArg::Staging => Env::Staging,
                 };
                 let report = report(&common)?;
-                Settings::Check { plan, env, gate: gate(&common.gate)?, report }
+                Settings::Check { plans, env, gate: gate(&common.gate)?, report }
             }
             Command::Fingerprint { plans } => {
                 one_stdin(plans.iter().map(String::as_str))?;
@@ -213,14 +233,13 @@ fn comment_settings(args: CommentArgs) -> Result<CommentSettings> {
     };
     let limit = comment::max_body_chars(platform);
     let markdown = markdown(&args.comment_id, args.max_chars.unwrap_or(limit).min(limit))?;
-    let source = match (args.body, args.staging, args.prod) {
-        (Some(path), _, _) => CommentSource::Body(path),
-        (None, Some(staging), Some(prod)) => {
-            one_stdin([staging.as_str(), prod.as_str()])?;
-            let approved = args.approved.as_deref().map(approved_digest).transpose()?;
-            CommentSource::Review { staging, prod, approved, gate: gate(&args.gate)? }
+    let source = match args.body {
+        Some(path) => CommentSource::Body(path),
+        None if args.plans.prod.is_some() || args.plans.plans.is_some() => {
+            let (inputs, approved) = inputs(args.plans)?;
+            CommentSource::Review { inputs, approved, gate: gate(&args.gate)? }
         }
-        _ => bail!("give `--staging` and `--prod` to review and post, or `--body FILE`"),
+        None => bail!("give `--staging` and `--prod` (or `--plans`) to review and post, or `--body FILE`"),
     };
     let behaviour = match args.behaviour {
         BehaviourArg::Update => Behaviour::Update,
@@ -243,6 +262,45 @@ fn comment_settings(args: CommentArgs) -> Result<CommentSettings> {
         bot_login: args.bot_login,
         deadline: std::time::Duration::from_secs(args.deadline),
     })
+}
+
+/// The one rule for the plan inputs and approval flags of `review` and `comment`.
+fn inputs(args: PlansArgs) -> Result<(Inputs, Approved)> {
+    let inputs = match (args.plans, args.staging, args.prod) {
+        (Some(pattern), _, _) => Inputs::Pattern(Pattern::parse(&pattern)?),
+        (None, Some(staging), Some(prod)) => {
+            let is_dir = |p: &str| p != "-" && std::fs::metadata(p).is_ok_and(|m| m.is_dir());
+            match (is_dir(&staging), is_dir(&prod)) {
+                (true, true) => Inputs::Dirs { staging, prod },
+                (false, false) => {
+                    one_stdin([staging.as_str(), prod.as_str()])?;
+                    Inputs::Pair { staging, prod }
+                }
+                (s, _) => bail!(
+                    "`{}` is a directory and `{}` is not (or does not exist); give `--staging` and `--prod` as two plan \
+                     files, or as two directories of stacks' plans",
+                    if s { &staging } else { &prod },
+                    if s { &prod } else { &staging }
+                ),
+            }
+        }
+        _ => bail!("give `--staging PLAN --prod PLAN` (files or directories), or `--plans PATTERN`"),
+    };
+    let approved = match (args.approved, args.approved_file) {
+        (Some(d), _) => {
+            if !matches!(inputs, Inputs::Pair { .. }) {
+                bail!("`--approved` is the digest of one staging plan; for many stacks give `--approved-file FILE`");
+            }
+            Approved::Digest(approved_digest(&d)?)
+        }
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read `--approved-file {}`", path.display()))?;
+            Approved::File(Approvals::parse(&path.display().to_string(), &text)?)
+        }
+        (None, None) => Approved::Nothing,
+    };
+    Ok((inputs, approved))
 }
 
 fn one_stdin<'a>(paths: impl IntoIterator<Item = &'a str>) -> Result<()> {

@@ -10,6 +10,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::review::stacks::{Stack, StackOutcome, Stacks};
 use crate::review::{Change, Env, Finding, PlanInfo, Review, Verdict};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -18,6 +19,14 @@ pub const SCHEMA_VERSION: u32 = 1;
 struct Report<'r> {
     schema_version: u32,
     tool: Tool,
+    #[serde(flatten)]
+    body: Body<'r>,
+}
+
+/// The report of one review: the whole single report but its header, and
+/// each stack's report in a report of many stacks.
+#[derive(Serialize)]
+struct Body<'r> {
     command: &'static str,
     checked_as: Option<Env>,
     verdict: Verdict,
@@ -77,7 +86,8 @@ struct Summary {
 
 #[derive(Serialize)]
 struct Plans<'r> {
-    prod: &'r PlanInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prod: Option<&'r PlanInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     staging: Option<&'r PlanInfo>,
 }
@@ -111,25 +121,32 @@ fn change_out<'r>(review: &'r Review, c: &'r Change) -> ChangeOut<'r> {
 }
 
 /// Writes the report, pretty-printed, with a final newline.
-pub fn render(review: &Review, out: &mut dyn Write) -> std::io::Result<()> {
+fn counts<'f>(findings: impl Iterator<Item = &'f Finding>) -> Summary {
     let mut counts = BTreeMap::from([("block", 0), ("warn", 0), ("info", 0)]);
-    for f in review.findings.iter().filter(|f| f.counts()) {
-        *counts.entry(f.level.name()).or_insert(0) += 1;
+    let mut waived = 0;
+    for f in findings {
+        if f.counts() {
+            *counts.entry(f.level.name()).or_insert(0) += 1;
+        } else {
+            waived += 1;
+        }
     }
+    Summary { findings: counts, waived }
+}
+
+fn body(review: &Review) -> Body<'_> {
     let mut rollback_of = vec![None; review.findings.len()];
     for r in &review.rollback {
         if let Some(slot) = r.finding.and_then(|i| rollback_of.get_mut(i)) {
             *slot = Some(note(r));
         }
     }
-    let report = Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool { name: "plangate", version: env!("CARGO_PKG_VERSION") },
+    Body {
         command: review.command(),
         checked_as: review.checked_as(),
         verdict: review.verdict,
-        summary: Summary { findings: counts, waived: review.findings.iter().filter(|f| !f.counts()).count() },
-        plans: Plans { prod: review.gated(), staging: review.staging() },
+        summary: counts(review.findings.iter()),
+        plans: Plans { prod: Some(review.gated()), staging: review.staging() },
         findings: review
             .findings
             .iter()
@@ -163,9 +180,81 @@ pub fn render(review: &Review, out: &mut dyn Write) -> std::io::Result<()> {
                 })
                 .collect(),
         },
-    };
+    }
+}
+
+const TOOL: Tool = Tool { name: "plangate", version: env!("CARGO_PKG_VERSION") };
+
+fn write(out: &mut dyn Write, report: &impl Serialize) -> std::io::Result<()> {
     let mut w = std::io::BufWriter::new(out);
-    super::escape::write_json(&mut w, &report)?;
+    super::escape::write_json(&mut w, report)?;
     w.write_all(b"\n")?;
     w.flush()
+}
+
+/// Writes the report, pretty-printed, with a final newline.
+pub fn render(review: &Review, out: &mut dyn Write) -> std::io::Result<()> {
+    write(out, &Report { schema_version: SCHEMA_VERSION, tool: TOOL, body: body(review) })
+}
+
+#[derive(Serialize)]
+struct StacksReport<'r> {
+    schema_version: u32,
+    tool: Tool,
+    command: &'static str,
+    verdict: Verdict,
+    summary: StacksSummary,
+    stacks: Vec<StackOut<'r>>,
+}
+
+#[derive(Serialize)]
+struct StacksSummary {
+    #[serde(flatten)]
+    findings: Summary,
+    stacks: BTreeMap<&'static str, usize>,
+}
+
+#[derive(Serialize)]
+struct StackOut<'r> {
+    stack: &'r str,
+    #[serde(flatten)]
+    body: Body<'r>,
+}
+
+fn stack_out(stack: &Stack) -> StackOut<'_> {
+    let body = match &stack.outcome {
+        StackOutcome::Reviewed(review) => body(review),
+        StackOutcome::StagingOnly { staging, findings, verdict } => Body {
+            command: "review",
+            checked_as: None,
+            verdict: *verdict,
+            summary: counts(findings.iter()),
+            plans: Plans { prod: None, staging: Some(staging) },
+            findings: findings.iter().map(|finding| FindingOut { finding, rollback: None }).collect(),
+            changes: Vec::new(),
+            staging_changes: None,
+            drift: Vec::new(),
+            outputs: Vec::new(),
+            rollback: RollbackOut { one_way: 0, edits: Vec::new() },
+        },
+    };
+    StackOut { stack: &stack.name, body }
+}
+
+/// The report of many stacks (`docs/json.md`, "Many stacks"): the overall
+/// verdict, counts over every stack, and one report per stack.
+pub fn render_stacks(stacks: &Stacks, out: &mut dyn Write) -> std::io::Result<()> {
+    let (block, warn, pass) = stacks.verdict_counts();
+    let report = StacksReport {
+        schema_version: SCHEMA_VERSION,
+        tool: TOOL,
+        command: stacks.command,
+        verdict: stacks.verdict,
+        summary: StacksSummary {
+            findings: counts(stacks.stacks.iter().flat_map(|s| s.findings())),
+            stacks: BTreeMap::from([("block", block), ("warn", warn), ("pass", pass)]),
+        },
+        stacks: stacks.stacks.iter().map(stack_out).collect(),
+    };
+    write(out, &report)
 }

@@ -142,6 +142,8 @@ impl Section {
 
 /// Everything the comment can hold, before fitting it to the budget.
 struct Comment {
+    /// Whether the comment starts with the marker (not a stack's section).
+    marked: bool,
     /// Verdict heading and what was compared (after the marker).
     head: String,
     /// The summary table and finding counts.
@@ -241,6 +243,7 @@ impl Comment {
         });
 
         Comment {
+            marked: true,
             head: head(review),
             table: Piece::new(summary_table(review)),
             blocked,
@@ -279,7 +282,7 @@ impl Comment {
         let reserve = self.note(&self.nothing(), max).map_or(0, |n| chars(&n));
         let budget = max.saturating_sub(reserve);
         let mut choice = self.nothing();
-        let mut used = chars(&marker(opts)) + chars(&self.head) + self.blocked_frame_chars();
+        let mut used = chars(&self.marker(opts)) + chars(&self.head) + self.blocked_frame_chars();
         used += self.blocked.iter().map(|(_, short)| short.chars).sum::<usize>();
         let (rollback_full, rollback_short) = &self.rollback;
         if used + rollback_short.chars <= budget {
@@ -344,8 +347,12 @@ impl Comment {
         if self.blocked.is_empty() { 0 } else { chars(&blocked_heading(self.blocked.len())) + 1 }
     }
 
+    fn marker(&self, opts: &MarkdownOptions) -> String {
+        if self.marked { marker(opts) } else { String::new() }
+    }
+
     fn assemble(&self, choice: &Choice, opts: &MarkdownOptions) -> String {
-        let mut s = marker(opts);
+        let mut s = self.marker(opts);
         s.push_str(&self.head);
         if choice.table {
             s.push_str(&self.table.text);
@@ -428,8 +435,10 @@ impl Comment {
         if what.is_empty() {
             return None;
         }
+        // A stack's section has a share of the comment's budget, not a limit of its own.
+        let limit = if self.marked { format!("the {max}-character limit") } else { "the comment".to_owned() };
         Some(format!(
-            "_{} to fit the {max}-character limit; run plangate locally or use `--format json` for everything._\n",
+            "_{} to fit {limit}; run plangate locally or use `--format json` for everything._\n",
             what.join(" and ")
         ))
     }
@@ -462,13 +471,31 @@ fn head(review: &Review) -> String {
         Verdict::Warn => "⚠️ plangate: passed with warnings",
         Verdict::Pass => "✅ plangate: passed",
     };
-    let compared = match &review.staging() {
-        Some(staging) => {
-            format!("Prod plan {} against staging plan {}.", md_code(&review.gated().file), md_code(&staging.file))
-        }
-        None => format!("One plan checked: {}.", md_code(&review.gated().file)),
-    };
-    format!("### {verdict}\n\n{compared}\n\n")
+    format!("### {verdict}\n\n{}", compared(review))
+}
+
+/// What was compared, as one paragraph.
+fn compared(review: &Review) -> String {
+    let gated = md_code(&review.gated().file);
+    match (review.staging(), review.command()) {
+        (Some(staging), _) => format!("Prod plan {gated} against staging plan {}.\n\n", md_code(&staging.file)),
+        (None, "review") => format!("Prod plan {gated}; this stack has no staging plan.\n\n"),
+        (None, _) => format!("One plan checked: {gated}.\n\n"),
+    }
+}
+
+/// The body of one stack's folded section in a comment of many stacks
+/// (`render::stacks`), within `max_chars`: what was compared, the summary
+/// table and the folded sections. No marker, no verdict heading, and no
+/// blocking findings: the comment lists every stack's first.
+pub fn render_section(review: &Review, max_chars: usize) -> String {
+    let mut comment = Comment::build(review);
+    comment.marked = false;
+    comment.head = compared(review);
+    comment.blocked.clear();
+    let opts = MarkdownOptions { max_chars, ..MarkdownOptions::default() };
+    let body = comment.fit(&opts);
+    if chars(&body) > max_chars { String::new() } else { body }
 }
 
 /// Changes under action names no column knows (a newer analysis): counted, never hidden.

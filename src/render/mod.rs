@@ -5,6 +5,7 @@
 pub mod escape;
 pub mod json;
 pub mod markdown;
+pub mod stacks;
 pub mod text;
 
 use std::time::Duration;

@@ -20,6 +20,7 @@ mod matching;
 pub mod one_way;
 pub mod parity;
 pub mod redact;
+pub mod stacks;
 mod version;
 
 use std::collections::BTreeMap;
@@ -55,13 +56,22 @@ impl Env {
 pub struct Options {
     /// Today's date, for exception expiry.
     pub today: Date,
-    /// `--approved`: the digest the staging plan must have.
-    pub approved: Option<String>,
+    /// `--approved` or `--approved-file`: what the staging plan must be.
+    pub approved: Option<Approval>,
     /// Compute per-attribute `before -> after` diffs (text and Markdown need
     /// them; JSON does not).
     pub attribute_diffs: bool,
     /// For `check`: which environment the single plan is.
     pub env: Env,
+}
+
+/// What the staging plan must be to be approved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Approval {
+    /// `--approved DIGEST`, or the staging plan's line of `--approved-file`.
+    Digest(String),
+    /// `--approved-file FILE` has no line for the staging plan: not approved.
+    Unlisted { file: String },
 }
 
 /// The gate's answer.
@@ -320,7 +330,9 @@ pub enum Kind {
         /// Staging's changes, for context.
         staging_changes: Vec<Change>,
     },
-    // A review of many stacks will be a third variant here.
+    /// One stack of many (`review` of directories or `--plans`) whose prod
+    /// plan has no staging plan: every prod change is `not-in-staging`.
+    ProdOnly { prod: PlanInfo },
 }
 
 /// The whole analysis.
@@ -344,7 +356,7 @@ impl Review {
     pub fn command(&self) -> &'static str {
         match self.kind {
             Kind::Check { .. } => "check",
-            Kind::Review { .. } => "review",
+            Kind::Review { .. } | Kind::ProdOnly { .. } => "review",
         }
     }
 
@@ -352,14 +364,14 @@ impl Review {
     pub fn gated(&self) -> &PlanInfo {
         match &self.kind {
             Kind::Check { plan, .. } => plan,
-            Kind::Review { prod, .. } => prod,
+            Kind::Review { prod, .. } | Kind::ProdOnly { prod } => prod,
         }
     }
 
     /// A review's staging plan.
     pub fn staging(&self) -> Option<&PlanInfo> {
         match &self.kind {
-            Kind::Check { .. } => None,
+            Kind::Check { .. } | Kind::ProdOnly { .. } => None,
             Kind::Review { staging, .. } => Some(staging),
         }
     }
@@ -367,7 +379,7 @@ impl Review {
     /// A review's staging changes (none in a check).
     pub fn staging_changes(&self) -> &[Change] {
         match &self.kind {
-            Kind::Check { .. } => &[],
+            Kind::Check { .. } | Kind::ProdOnly { .. } => &[],
             Kind::Review { staging_changes, .. } => staging_changes,
         }
     }
@@ -376,7 +388,7 @@ impl Review {
     pub fn checked_as(&self) -> Option<Env> {
         match self.kind {
             Kind::Check { env, .. } => Some(env),
-            Kind::Review { .. } => None,
+            Kind::Review { .. } | Kind::ProdOnly { .. } => None,
         }
     }
 }
@@ -435,6 +447,7 @@ pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
         sources: &sources,
         redactor: &redactor,
         staging: None,
+        stack_without_staging: false,
     };
     let mut found = checks::run(&input, policy);
     exceptions::apply(&mut found, opts.today);
@@ -492,8 +505,9 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
             plan: staging,
             changes: &staging_changes,
             claimed: &matches.claimed,
-            approved: opts.approved.as_deref(),
+            approved: opts.approved.as_ref(),
         }),
+        stack_without_staging: false,
     };
     let mut found = checks::run(&input, policy);
     exceptions::apply(&mut found, opts.today);
@@ -510,6 +524,50 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
     redact::mask_review(&mut review, &redactor);
     review
 }
+
+/// One stack of many whose prod plan has no staging plan: gated like a
+/// check of prod, and every prod change has no staging counterpart
+/// (`not-in-staging`), under one `stack-not-in-staging`. No parity,
+/// approval or version findings: there is nothing to compare.
+pub fn review_prod_only(prod: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
+    let redactor = redact::Redactor::from_plans(&[prod]);
+    let diffs = if opts.attribute_diffs { analyze::Diffs::All } else { analyze::Diffs::None };
+    let analysed = analyze::analyze_plan(prod, policy, &redactor, diffs);
+    let mut changes = analysed.changes;
+    for c in &mut changes {
+        c.staging = Some(StagingMatch { description: Some(NO_STAGING_PLAN.to_owned()), ..StagingMatch::absent() });
+    }
+    let mut drift = analyze::relevant_drift(prod, policy, &redactor, opts.attribute_diffs);
+    let sources = analyze::sources(prod);
+    let input = checks::Input {
+        policy,
+        plan: prod,
+        env: Env::Prod,
+        changes: &changes,
+        drift: &drift,
+        sources: &sources,
+        redactor: &redactor,
+        staging: None,
+        stack_without_staging: true,
+    };
+    let mut found = checks::run(&input, policy);
+    exceptions::apply(&mut found, opts.today);
+    let (findings, rollback) = found.into_ordered(&mut changes, &mut [], &mut drift);
+    let mut review = Review {
+        kind: Kind::ProdOnly { prod: plan_info(prod) },
+        verdict: verdict_of(&findings),
+        findings,
+        changes,
+        drift,
+        outputs: analysed.outputs,
+        rollback,
+    };
+    redact::mask_review(&mut review, &redactor);
+    review
+}
+
+/// Why a prod-only stack's changes have no staging counterpart.
+pub const NO_STAGING_PLAN: &str = "this stack has no staging plan";
 
 /// The rank of an action for `escalated`: no-op < read < create/import/move
 /// < update < forget < replace (create first) < replace (destroy first) =

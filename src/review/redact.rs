@@ -347,7 +347,7 @@ pub(super) fn mask_review(review: &mut Review, r: &Redactor) {
         mask_finding(f, r);
     }
     let (infos, staging_changes): (Vec<&mut PlanInfo>, &mut [Change]) = match &mut review.kind {
-        Kind::Check { plan, .. } => (vec![plan], &mut []),
+        Kind::Check { plan, .. } | Kind::ProdOnly { prod: plan } => (vec![plan], &mut []),
         Kind::Review { prod, staging, staging_changes } => (vec![prod, staging], staging_changes),
     };
     for c in review.changes.iter_mut().chain(staging_changes.iter_mut()).chain(&mut review.drift) {

@@ -23,18 +23,28 @@ fn parse(src: &Result<Option<Source>, LoadError>) -> Result<Option<Plan<'_>>, Lo
     }
 }
 
-/// Every stack through `review(stack, staging, prod)` on `threads` workers,
-/// results in stack order; or every plan that could not be loaded.
+/// The loaded plans of one stack.
+pub enum Loaded<'a, 'p> {
+    Pair { staging: &'a Plan<'p>, prod: &'a Plan<'p> },
+    ProdOnly(&'a Plan<'p>),
+    StagingOnly(&'a Plan<'p>),
+}
+
+/// Every stack through `review(stack, plans)` on `threads` workers, results
+/// in stack order; or every plan that could not be loaded.
 pub fn review_each<R: Send>(
     stacks: &[StackPlans],
     threads: usize,
-    review: impl Fn(&StackPlans, Option<&Plan<'_>>, Option<&Plan<'_>>) -> R + Sync,
+    review: impl Fn(&StackPlans, Loaded<'_, '_>) -> R + Sync,
 ) -> Result<Vec<R>, Vec<LoadError>> {
     let results = pool::map_in_order(stacks, threads, |stack| -> Result<R, Vec<LoadError>> {
         let (staging_src, prod_src) = (load(stack.staging.as_deref()), load(stack.prod.as_deref()));
         // Parse whatever was read, so that every bad plan is reported at once.
         match (parse(&staging_src), parse(&prod_src)) {
-            (Ok(s), Ok(p)) => Ok(review(stack, s.as_ref(), p.as_ref())),
+            (Ok(Some(staging)), Ok(Some(prod))) => Ok(review(stack, Loaded::Pair { staging: &staging, prod: &prod })),
+            (Ok(None), Ok(Some(prod))) => Ok(review(stack, Loaded::ProdOnly(&prod))),
+            (Ok(Some(staging)), Ok(None)) => Ok(review(stack, Loaded::StagingOnly(&staging))),
+            (Ok(None), Ok(None)) => Err(vec![LoadError::new(&stack.name, "this stack has no plan at all")]),
             (s, p) => Err(s.err().into_iter().chain(p.err()).collect()),
         }
     });
@@ -65,7 +75,12 @@ mod tests {
             stack("old", Some("testdata/pairs/same-change/staging.json"), None),
         ];
         for threads in [1, 3] {
-            let got = review_each(&stacks, threads, |s, st, pr| {
+            let got = review_each(&stacks, threads, |s, plans| {
+                let (st, pr) = match plans {
+                    Loaded::Pair { staging, prod } => (Some(staging), Some(prod)),
+                    Loaded::ProdOnly(p) => (None, Some(p)),
+                    Loaded::StagingOnly(s) => (Some(s), None),
+                };
                 (s.name.clone(), st.map(|p| p.name.clone()), pr.map(|p| p.name.clone()))
             })
             .unwrap();
@@ -91,7 +106,7 @@ mod tests {
             stack("b", Some("testdata/example/staging.json"), Some("testdata/example/prod.json")),
             stack("c", Some("testdata/nowhere.json"), Some("testdata/bad/empty.json")),
         ];
-        let errors = review_each(&stacks, 2, |_, _, _| ()).unwrap_err();
+        let errors = review_each(&stacks, 2, |_, _| ()).unwrap_err();
         let files: Vec<&str> = errors.iter().map(|e| e.file.as_str()).collect();
         assert_eq!(files, ["testdata/bad/malformed.json", "testdata/nowhere.json", "testdata/bad/empty.json"]);
     }

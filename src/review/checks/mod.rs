@@ -16,6 +16,7 @@ mod kind_parity;
 mod one_way;
 mod parity_notes;
 mod plan_status;
+mod stack;
 mod staging;
 mod stateful;
 
@@ -39,6 +40,7 @@ const CHECKS: &[Check] = &[
     disruptive::check,
     custom::check,
     staging::check,
+    stack::check,
     parity_notes::check,
     kind_parity::check,
     one_way::check,
@@ -62,6 +64,9 @@ pub(crate) struct Input<'a, 'p> {
     pub redactor: &'a Redactor,
     /// A review's staging side; `None` in a check.
     pub staging: Option<StagingInput<'a, 'p>>,
+    /// Many stacks: the gated plan is a prod plan whose stack has no
+    /// staging plan (`staging` is `None`, yet prod is being compared).
+    pub stack_without_staging: bool,
 }
 
 /// The staging side of a review.
@@ -70,8 +75,8 @@ pub(crate) struct StagingInput<'a, 'p> {
     pub changes: &'a [Change],
     /// Per staging change, whether some prod change matched it.
     pub claimed: &'a [bool],
-    /// `--approved`: the digest the staging plan must have.
-    pub approved: Option<&'a str>,
+    /// `--approved` or `--approved-file`: what the staging plan must be.
+    pub approved: Option<&'a crate::review::Approval>,
 }
 
 /// Which change a finding is about: an index into one of the review's lists.

@@ -20,8 +20,13 @@ const MAX_NAMED: usize = 10;
 /// changes nothing in prod answered. Instances that differ only by key and
 /// share an outcome without a counterpart are one finding for the resource.
 pub(super) fn check(input: &Input<'_, '_>, out: &mut Findings<'_>) {
-    let Some(staging_input) = &input.staging else { return };
-    let (prod, staging, claimed, policy) = (input.changes, staging_input.changes, staging_input.claimed, input.policy);
+    // A prod-only stack has no staging side: only its prod changes' (absent) matches.
+    let (staging, claimed): (&[_], &[bool]) = match &input.staging {
+        Some(s) => (s.changes, s.claimed),
+        None if input.stack_without_staging => (&[], &[]),
+        None => return,
+    };
+    let (prod, policy) = (input.changes, input.policy);
     // Prod changes with no counterpart, grouped by resource and action.
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     let mut group_of: HashMap<String, usize> = HashMap::new();
@@ -37,7 +42,9 @@ pub(super) fn check(input: &Input<'_, '_>, out: &mut Findings<'_>) {
                     groups.len() - 1
                 });
                 groups[n].1.push(i);
-                groups[n].0 = if noop {
+                groups[n].0 = if input.stack_without_staging {
+                    crate::review::NO_STAGING_PLAN.into()
+                } else if noop {
                     "staging's plan leaves this resource unchanged".into()
                 } else {
                     "staging's plan has no such resource change".into()
