@@ -552,6 +552,10 @@ const MUTATIONS: &[&str] = &[
     "random-before-after",
     "random-node",
     "delete-key",
+    "duplicate-key",
+    "huge-number",
+    "lone-surrogate",
+    "mirror-shape",
 ];
 
 /// Applies mutation number `m` to the seed; returns the mutant's bytes.
@@ -677,6 +681,37 @@ fn mutate(rng: &mut Rng, seed: &Seed, m: usize) -> Vec<u8> {
                     }
                     _ => {}
                 }
+            }
+            serde_json::to_vec(&doc).unwrap()
+        }
+        "duplicate-key" => {
+            let n = rng.pick(&seed.nodes);
+            set(&mut doc, &n.pointer, Value::String(HOLE.to_owned()));
+            let raw: &[u8] = match rng.below(3) {
+                0 => br#"{"password":true,"password":false}"#,
+                1 => br#"{"a":"x","\u0061":"y"}"#,
+                _ => br#"[{"k":1,"k":1}]"#,
+            };
+            fill_hole(&doc, raw)
+        }
+        "huge-number" => {
+            let n = rng.pick(&seed.nodes);
+            set(&mut doc, &n.pointer, Value::String(HOLE.to_owned()));
+            let raws: [&[u8]; 4] = [b"1e400", b"-1E+309", b"[1e999]", b"{\"n\":9e99999}"];
+            fill_hole(&doc, *rng.pick(&raws))
+        }
+        "lone-surrogate" => {
+            let n = rng.pick(&seed.nodes);
+            set(&mut doc, &n.pointer, Value::String(HOLE.to_owned()));
+            let raws: [&[u8]; 4] = [br#""\ud800""#, br#""x\udc00""#, br#""\ud83dA""#, br#"{"\udfff":1}"#];
+            fill_hole(&doc, *rng.pick(&raws))
+        }
+        "mirror-shape" if !seed.changes.is_empty() => {
+            let shapes =
+                [json!(1), json!("yes"), json!([true]), json!({"input": [true]}), json!({"input": 1}), json!(null)];
+            for _ in 0..1 + rng.below(3) {
+                let p = format!("{}/{}", rng.pick(&seed.changes), rng.pick(&["before_sensitive", "after_sensitive"]));
+                set(&mut doc, &p, rng.pick(&shapes).clone());
             }
             serde_json::to_vec(&doc).unwrap()
         }
@@ -1096,4 +1131,42 @@ fn an_unparsable_sensitivity_mirror_hides_the_value() {
     render::markdown::render(&r, &Default::default(), &mut out).unwrap();
     let out = String::from_utf8(out).unwrap();
     assert!(!out.contains("Zq-secret"), "a value marked sensitive leaks:\n{out}");
+}
+
+/// A sensitive value whose JSON or mark cannot be understood never leaks:
+/// the plan is refused, or the value is masked whole.
+#[test]
+fn sensitivity_that_cannot_be_understood_never_leaks() {
+    let h = Harness::new();
+    let secret = "Zq-unclear-secret-9";
+    let change = |before_sensitive: &str, extra: &str| {
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_db_instance.main","mode":"managed","type":"aws_db_instance","name":"main","change":{{"actions":["update"],"before":{{"password":"{secret}","copy":"x-{secret}"{extra}}},"after":{{"password":"new","copy":"y"}},"before_sensitive":{before_sensitive},"after_sensitive":{{"password":true}}}}}}]}}"#
+        )
+    };
+    let cases = [
+        change(r#"{"password":[true]}"#, ""),
+        change(r#"{"password":1}"#, ""),
+        change(r#"{"password":"yes"}"#, ""),
+        change(r#"{"password":true,"password":false}"#, ""),
+        change(r#"{"password":true}"#, r#","n":1e400"#),
+        change(r#"{"password":true}"#, r#","s":"\ud800""#),
+        change(r#"{"password":false,"password":true}"#, ""),
+        change(r#"[true]"#, ""),
+    ];
+    for text in cases {
+        let src = Source::new("unclear.json", text.clone().into_bytes());
+        let Ok(plan) = parse_plan(&src) else {
+            continue; // refused: nothing can leak
+        };
+        for env in [Env::Prod, Env::Staging] {
+            let r = review::check(&plan, &h.policy, &h.options(env));
+            let mut out = Vec::new();
+            render::text::render(&r, render::text::TextOptions { color: false }, &mut out).unwrap();
+            render::markdown::render(&r, &Default::default(), &mut out).unwrap();
+            render::json::render(&r, &mut out).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            assert!(!out.contains("Zq-unclear"), "leaks with {text}:\n{out}");
+        }
+    }
 }
