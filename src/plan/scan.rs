@@ -3,7 +3,8 @@
 //! faithfully. Such input is refused, never read as "nothing sensitive".
 //!
 //! Refused, anywhere in the document: an object with the same key twice
-//! (Go keeps the last, serde's borrowed readers the first), nesting deeper
+//! and different values (Go keeps the last, serde's borrowed readers the
+//! first; the same value twice is harmless and accepted), nesting deeper
 //! than [`MAX_DEPTH`], a number out of the range of a 64-bit float
 //! (`1e400`), a string with an unpaired UTF-16 surrogate escape (`\ud800`),
 //! and bytes that are not UTF-8. The pass also finds the byte range of each
@@ -13,7 +14,7 @@
 //! syntax; it keeps its own stack (no recursion), so any depth is safe.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// The deepest nesting of objects and arrays accepted, counted from the
@@ -46,8 +47,9 @@ impl ScanError {
     /// The one-paragraph explanation (no plan content).
     pub fn message(&self) -> String {
         let what = match self.problem {
-            Problem::DuplicateKey => "an object has the same key twice; JSON readers disagree on which one wins \
-                                      (so on what is sensitive), and plangate refuses to guess"
+            Problem::DuplicateKey => "an object has the same key twice with different values; JSON readers \
+                                      disagree on which one wins (so on what is sensitive), and plangate refuses \
+                                      to guess"
                 .to_owned(),
             Problem::TooDeep => format!(
                 "the JSON is nested more than {MAX_DEPTH} levels deep; no real plan does this, and plangate \
@@ -83,7 +85,15 @@ struct Frame<'a> {
     key: Range<usize>,
     index: usize,
     keys: Vec<Cow<'a, [u8]>>,
-    set: Option<HashSet<Cow<'a, [u8]>>>,
+    /// The byte range of each key's value, parallel to `keys`.
+    values: Vec<Range<usize>>,
+    /// Every key so far came after the one before it (byte order).
+    sorted: bool,
+    /// Key to index in `keys`, once the object is big and out of order.
+    set: Option<HashMap<Cow<'a, [u8]>, usize>>,
+    /// The member being read: where its value starts, and, when its key
+    /// repeats an earlier one, that one's index and the key's offset.
+    pending: Option<(usize, Option<(usize, usize)>)>,
 }
 
 impl Frame<'_> {
@@ -93,11 +103,14 @@ impl Frame<'_> {
         self.key = 0..0;
         self.index = 0;
         self.keys.clear();
+        self.values.clear();
+        self.sorted = true;
         self.set = None;
+        self.pending = None;
     }
 }
 
-/// Objects with more keys than this check duplicates with a hash set.
+/// Objects out of order with more keys than this check duplicates with a hash map.
 const LINEAR_KEYS: usize = 16;
 
 /// Checks a document serde has parsed; see the module docs.
@@ -125,7 +138,10 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
                         key: 0..0,
                         index: 0,
                         keys: Vec::new(),
+                        values: Vec::new(),
+                        sorted: true,
                         set: None,
+                        pending: None,
                     });
                 }
                 frames[depth].reset(b == b'{');
@@ -133,6 +149,9 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
                 i += 1;
             }
             b'}' | b']' => {
+                if depth > 0 {
+                    end_member(bytes, &mut frames[..depth], i)?;
+                }
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
                     if let Some((k, start)) = member.take() {
@@ -143,6 +162,7 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
             }
             b',' => {
                 if depth > 0 {
+                    end_member(bytes, &mut frames[..depth], i)?;
                     let f = &mut frames[depth - 1];
                     if f.object {
                         f.expect_key = true;
@@ -171,12 +191,11 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
                     } else {
                         Cow::Borrowed(raw)
                     };
-                    if !insert_key(f, key) {
-                        return Err(error_at(bytes, Problem::DuplicateKey, i, &frames[..depth]));
-                    }
-                    if depth == 1 {
+                    let colon = memchr::memchr(b':', &bytes[end..]).map_or(n, |p| end + p + 1);
+                    let earlier = insert_key(f, key, colon);
+                    f.pending = Some((colon, earlier.map(|j| (j, i))));
+                    if depth == 1 && earlier.is_none() {
                         let k = String::from_utf8_lossy(frames[0].keys.last().map_or(&[][..], |k| k)).into_owned();
-                        let colon = memchr::memchr(b':', &bytes[end..]).map_or(n, |p| end + p + 1);
                         member = Some((k, colon));
                     }
                 }
@@ -200,23 +219,77 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
     Ok(scanned)
 }
 
-/// Adds a key to an object's set; `false` if it was there.
-fn insert_key<'a>(f: &mut Frame<'a>, key: Cow<'a, [u8]>) -> bool {
-    if let Some(set) = &mut f.set {
-        if !set.insert(key.clone()) {
-            return false;
+/// Adds a key whose value starts at `start`; if the object already has it,
+/// adds nothing and returns the earlier one's index.
+fn insert_key<'a>(f: &mut Frame<'a>, key: Cow<'a, [u8]>, start: usize) -> Option<usize> {
+    // Terraform writes the keys of values and maps sorted: a key above the
+    // last of keys that are all in order is new, with no search.
+    let in_order = f.sorted && f.keys.last().is_none_or(|last| key > *last);
+    if !in_order {
+        f.sorted = false;
+        if f.set.is_none() && f.keys.len() > LINEAR_KEYS {
+            f.set = Some(f.keys.iter().cloned().enumerate().map(|(i, k)| (k, i)).collect());
         }
-        f.keys.push(key);
-        return true;
+        let earlier = match &f.set {
+            Some(set) => set.get(&key).copied(),
+            None => f.keys.iter().position(|k| *k == key),
+        };
+        if earlier.is_some() {
+            return earlier;
+        }
     }
-    if f.keys.contains(&key) {
-        return false;
+    if let Some(set) = &mut f.set {
+        set.insert(key.clone(), f.keys.len());
     }
     f.keys.push(key);
-    if f.keys.len() > LINEAR_KEYS {
-        f.set = Some(f.keys.iter().cloned().collect());
+    f.values.push(start..start);
+    None
+}
+
+/// Ends the member being read in the innermost frame (at a `,` or the
+/// closing bracket at `at`). A repeated key is refused unless its value is
+/// the same JSON as the first one's, when every reader agrees anyway.
+fn end_member(bytes: &[u8], frames: &mut [Frame<'_>], at: usize) -> Result<(), ScanError> {
+    let Some(f) = frames.last_mut() else { return Ok(()) };
+    let Some((start, repeat)) = f.pending.take() else { return Ok(()) };
+    match repeat {
+        None => {
+            if let Some(last) = f.values.last_mut() {
+                last.end = at;
+            }
+            Ok(())
+        }
+        Some((earlier, key_at)) => {
+            if compact(&bytes[f.values[earlier].clone()]) == compact(&bytes[start..at]) {
+                Ok(())
+            } else {
+                Err(error_at(bytes, Problem::DuplicateKey, key_at, frames))
+            }
+        }
     }
-    true
+}
+
+/// JSON text without the whitespace outside strings.
+fn compact(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in json {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            out.push(b);
+        } else if !b.is_ascii_whitespace() {
+            if b == b'"' {
+                in_string = true;
+            }
+            out.push(b);
+        }
+    }
+    out
 }
 
 /// The index just past the string starting at `start` (a `"`); `Err` with
@@ -319,7 +392,10 @@ pub fn path_at(bytes: &[u8], offset: usize) -> String {
                     key: 0..0,
                     index: 0,
                     keys: Vec::new(),
+                    values: Vec::new(),
+                    sorted: true,
                     set: None,
+                    pending: None,
                 });
                 i += 1;
             }
@@ -480,6 +556,13 @@ mod tests {
         assert_eq!(problem(&format!("{{{}, \"k7\": 2}}", many.join(", "))).map(|p| p.0), Some(Problem::DuplicateKey));
         assert!(problem(&format!("{{{}}}", many.join(", "))).is_none());
         assert!(problem(r#"[{"a": 1}, {"a": 2}]"#).is_none());
+        // The same value twice: every reader agrees.
+        assert!(problem(r#"{"v": {"x": true, "y": [1, {"z": "s"}], "x": true, "y": [1, { "z" : "s" }]}}"#).is_none());
+        assert!(problem(&format!("{{{}, \"k7\": 1}}", many.join(", "))).is_none());
+        assert_eq!(problem(r#"{"v": {"x": "a b", "x": "ab"}}"#).map(|p| p.0), Some(Problem::DuplicateKey));
+        let sorted: Vec<String> = (0..40).map(|i| format!("\"k{i:02}\": 1")).collect();
+        let text = format!("{{{}, \"k05\": 2}}", sorted.join(", "));
+        assert_eq!(problem(&text).map(|p| p.0), Some(Problem::DuplicateKey), "sorted, then a repeat");
     }
 
     #[test]
