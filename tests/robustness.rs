@@ -698,13 +698,15 @@ fn mutate(rng: &mut Rng, seed: &Seed, m: usize) -> Vec<u8> {
             let n = rng.pick(&seed.nodes);
             set(&mut doc, &n.pointer, Value::String(HOLE.to_owned()));
             let raws: [&[u8]; 4] = [b"1e400", b"-1E+309", b"[1e999]", b"{\"n\":9e99999}"];
-            fill_hole(&doc, *rng.pick(&raws))
+            let raw: &[u8] = rng.pick::<&[u8]>(&raws);
+            fill_hole(&doc, raw)
         }
         "lone-surrogate" => {
             let n = rng.pick(&seed.nodes);
             set(&mut doc, &n.pointer, Value::String(HOLE.to_owned()));
             let raws: [&[u8]; 4] = [br#""\ud800""#, br#""x\udc00""#, br#""\ud83dA""#, br#"{"\udfff":1}"#];
-            fill_hole(&doc, *rng.pick(&raws))
+            let raw: &[u8] = rng.pick::<&[u8]>(&raws);
+            fill_hole(&doc, raw)
         }
         "mirror-shape" if !seed.changes.is_empty() => {
             let shapes =
