@@ -25,6 +25,18 @@ fn plangate() -> Command {
     let mut c = Command::cargo_bin("plangate").unwrap();
     // Output must not depend on the caller's environment.
     c.env_remove("NO_COLOR");
+    // The Markdown comment names the CI commit and run when these are set.
+    for var in [
+        "GITHUB_SHA",
+        "GITHUB_SERVER_URL",
+        "GITHUB_REPOSITORY",
+        "GITHUB_RUN_ID",
+        "CI_COMMIT_SHA",
+        "CI_JOB_URL",
+        "CI_PIPELINE_URL",
+    ] {
+        c.env_remove(var);
+    }
     c
 }
 

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use plangate::comment::{self, Behaviour, Platform};
 use plangate::policy::Date;
 use plangate::render::Format;
-use plangate::render::markdown::MarkdownOptions;
+use plangate::render::markdown::{CiContext, MarkdownOptions};
 use plangate::review::Env;
 use plangate::rules::{self, Level, RuleId};
 use plangate::stacks::{Approvals, Pattern};
@@ -183,7 +183,21 @@ fn markdown(comment_id: &str, max_chars: usize) -> Result<MarkdownOptions> {
     if max_chars < MIN_MAX_CHARS {
         bail!("`--max-chars` must be at least {MIN_MAX_CHARS}");
     }
-    Ok(MarkdownOptions { comment_id: comment_id.to_owned(), max_chars })
+    Ok(MarkdownOptions { comment_id: comment_id.to_owned(), max_chars, ci: ci_context() })
+}
+
+/// The commit and run the CI environment names (GitHub Actions, then GitLab
+/// CI), for the comment to say what was compared.
+fn ci_context() -> CiContext {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let github_run = match (var("GITHUB_SERVER_URL"), var("GITHUB_REPOSITORY"), var("GITHUB_RUN_ID")) {
+        (Some(server), Some(repo), Some(run)) => Some(format!("{server}/{repo}/actions/runs/{run}")),
+        _ => None,
+    };
+    CiContext {
+        commit: var("GITHUB_SHA").or_else(|| var("CI_COMMIT_SHA")),
+        run_url: github_run.or_else(|| var("CI_JOB_URL")).or_else(|| var("CI_PIPELINE_URL")),
+    }
 }
 
 /// `--approved`: a digest as `plangate fingerprint` prints it (`sha256:`

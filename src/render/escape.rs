@@ -176,6 +176,17 @@ pub fn md_code_line(s: &str) -> String {
     s
 }
 
+/// A Markdown link `[text](url)` when `url` is a plain `https://` or
+/// `http://` URL made only of letters, digits and `-._~:/?#&=%+@,;`
+/// (nothing that can end the link, open HTML or a comment); `None`
+/// otherwise, for the caller to show the URL as code. `text` is escaped.
+pub fn md_link(text: &str, url: &str) -> Option<String> {
+    let plain = url.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/?#&=%+@,;".contains(c));
+    let scheme = url.starts_with("https://") || url.starts_with("http://");
+    (plain && scheme && url.len() > "https://".len() && !url.contains("--"))
+        .then(|| format!("[{}]({url})", md_text(text)))
+}
+
 fn neutralize_comments(s: &str) -> Cow<'_, str> {
     if s.contains("<!--") || s.contains("-->") {
         Cow::Owned(s.replace("<!--", "<!\u{2060}--").replace("-->", "--\u{2060}>"))
@@ -389,5 +400,18 @@ mod tests {
     fn workflow_command_escaping() {
         assert_eq!(gha_data("50%\r\nx"), "50%25%0D%0Ax");
         assert_eq!(gha_property("a:b,c"), "a%3Ab%2Cc");
+    }
+
+    #[test]
+    fn links_only_to_plain_web_urls() {
+        assert_eq!(
+            md_link("CI run", "https://github.com/o/r/actions/runs/42").as_deref(),
+            Some("[CI run](https://github.com/o/r/actions/runs/42)")
+        );
+        for bad in
+            ["javascript:alert(1)", "https://x/a)b", "https://x/<b>", "https://x/ a", "https://", "https://x/-->"]
+        {
+            assert_eq!(md_link("run", bad), None, "{bad}");
+        }
     }
 }

@@ -3,8 +3,11 @@
 //! [`Review`]: crate::review::Review
 
 pub mod escape;
+#[cfg(test)]
+mod fixtures;
 pub mod json;
 pub mod markdown;
+pub mod present;
 pub mod stacks;
 pub mod text;
 
@@ -113,22 +116,16 @@ pub enum Format {
 
 /// One prod edit beside staging's relation to it, unescaped (the caller
 /// escapes): `instance_class = "db.r6g.xlarge"  (staging: "db.t3.medium")`,
-/// `user_data: + --replicas 6  (not in staging)`. Shared by text and
-/// Markdown until the presentation model carries it.
+/// `user_data: + line --replicas 6  (not in staging)`.
 pub fn edit_note_line(n: &crate::review::EditNote) -> String {
-    use crate::review::{EditKind, Relation};
+    use crate::review::EditKind;
     let what = match (n.kind, n.sign) {
         (EditKind::Attribute, _) if n.text.is_empty() => n.path.clone(),
         (EditKind::Attribute, _) => format!("{} = {}", n.path, n.text),
         (EditKind::Line, sign) => format!("{}: {} line {}", n.path, sign.unwrap_or('~'), n.text),
         (EditKind::Element, sign) => format!("{}: {} element {}", n.path, sign.unwrap_or('~'), n.text),
     };
-    let staging = match &n.staging {
-        Relation::Same => "same as staging".to_owned(),
-        Relation::NotInStaging => "not in staging".to_owned(),
-        Relation::Differs(v) => format!("staging: {}", v.join(", ")),
-    };
-    format!("{what}  ({staging})")
+    format!("{what}  ({})", present::relation_text(&n.staging))
 }
 
 impl Format {

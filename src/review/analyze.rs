@@ -55,6 +55,14 @@ impl Shown {
     }
 }
 
+/// Attributes that name an object, in the order a reviewer looks for them:
+/// what a deleted or replaced object is called, then its ARN or id.
+const NAME_PATHS: &[&[&str]] =
+    &[&["name"], &["bucket"], &["identifier"], &["cluster_identifier"], &["function_name"], &["metadata", "0", "name"]];
+const ID_PATHS: &[&[&str]] = &[&["arn"], &["id"]];
+/// At most this many names, plus one ARN or id.
+const MAX_NAMES: usize = 2;
+
 /// One attribute's change, for display. `None` on a side means absent or null.
 #[derive(Clone, Debug)]
 pub struct AttrDiff {
@@ -168,6 +176,11 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
     let mut marks = Vec::new();
     let mut shape = Vec::new();
     let mut attributes = Vec::new();
+    let identity = if diffs && (c.action.destroys() || matches!(c.action, Action::Forget | Action::ReplaceForget)) {
+        identity(c, redactor)
+    } else {
+        Vec::new()
+    };
     if needs_values {
         let unknown = value::parse(c.values.after_unknown);
         let before_s = value::parse(c.values.before_sensitive);
@@ -244,7 +257,40 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
         shape,
         findings: Vec::new(),
         attributes,
+        identity,
     }
+}
+
+/// The attributes that identify the object a change destroys or forgets
+/// (`name`, `bucket`, ... then `arn` or `id`), from its `before` value,
+/// masked like every displayed value.
+fn identity(c: &ResourceChange<'_>, redactor: &Redactor) -> Vec<(String, Shown)> {
+    let before = value::RawLookup::new(c.values.before);
+    let sensitive = value::parse(c.values.before_sensitive);
+    let path_of = |steps: &[&str]| {
+        Path(
+            steps
+                .iter()
+                .map(|s| {
+                    s.parse::<usize>()
+                        .map_or_else(|_| crate::plan::Step::Key((*s).to_owned()), crate::plan::Step::Index)
+                })
+                .collect(),
+        )
+    };
+    let shown = |steps: &[&str]| {
+        let p = path_of(steps);
+        let raw = before.get(&p)?;
+        let v = value::parse(Some(raw));
+        if !(v.is_string() || v.is_number()) {
+            return None;
+        }
+        let s = show(Some(&v), &sub_mirror(&sensitive, &p), &Value::Null, redactor)?;
+        Some((redactor.mask(&p.to_string()).into_owned(), s))
+    };
+    let mut out: Vec<(String, Shown)> = NAME_PATHS.iter().filter_map(|p| shown(p)).take(MAX_NAMES).collect();
+    out.extend(ID_PATHS.iter().find_map(|p| shown(p)));
+    out
 }
 
 /// The mirror below `path`: `true` when the path or an ancestor is marked.

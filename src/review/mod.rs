@@ -238,6 +238,11 @@ pub struct Change {
     /// Display diffs, masked; empty unless asked for.
     #[serde(skip)]
     pub attributes: Vec<AttrDiff>,
+    /// For a destroyed, replaced or forgotten object, with display diffs:
+    /// the attributes that identify it (`name`, `bucket`... then `arn` or
+    /// `id`), masked.
+    #[serde(skip)]
+    pub identity: Vec<(String, Shown)>,
 }
 
 impl Change {

@@ -408,6 +408,12 @@ fn mask_change(c: &mut Change, r: &Redactor) {
     for a in &mut c.attributes {
         mask_attr(a, r);
     }
+    for (path, v) in &mut c.identity {
+        r.mask_in_place(path);
+        if let Shown::Value(s) | Shown::Text(s) | Shown::Json(s) = v {
+            r.mask_in_place(s);
+        }
+    }
 }
 
 fn mask_attr(a: &mut super::AttrDiff, r: &Redactor) {
