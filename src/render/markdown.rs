@@ -568,11 +568,23 @@ pub fn render_section(review: &Review, max_chars: usize) -> String {
     let opts = MarkdownOptions { max_chars, ..MarkdownOptions::default() };
     let mut comment = Comment::build(&view, &opts);
     comment.marked = false;
-    comment.head = compared(&view, &opts);
     comment.blocked.clear();
     comment.blocked_findings = 0;
-    let body = comment.fit(&opts);
-    if chars(&body) > max_chars { String::new() } else { body }
+    // When the plans with their digests do not fit, the plans alone.
+    for head in [compared(&view, &opts), compared_files(&view)] {
+        comment.head = head;
+        let body = comment.fit(&opts);
+        if chars(&body) <= max_chars {
+            return body;
+        }
+    }
+    String::new()
+}
+
+/// What was compared, without digests or CI context.
+fn compared_files(view: &View<'_>) -> String {
+    let files: Vec<String> = view.plans.iter().map(|p| format!("{} {}", p.label, md_code(&p.info.file))).collect();
+    format!("{}.\n\n", files.join(", "))
 }
 
 /// The per-environment counts (only columns some plan has) and the finding counts.
