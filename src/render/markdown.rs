@@ -682,6 +682,9 @@ fn finding_line(g: &FindingGroup<'_>, reviewing: bool, short: bool) -> String {
     if !short {
         s.push_str(": ");
         s.push_str(&md_text(g.message));
+        if let (Some(reason), None) = (&g.reason, &g.cause) {
+            s.push_str(&format!(" ({})", rich(reason)));
+        }
         if let Some(origin) = g.origin {
             s.push_str(&format!(" (from {})", md_code(&origin.to_string())));
         }

@@ -26,7 +26,7 @@ use crate::review::{
     AttrDiff, Change, EditKind, EditNote, Env, Finding, Kind, MatchStatus, PlanInfo, Relation, Review, Shown, Verdict,
     Via, Waiver,
 };
-use crate::rules::{FindingId, Level};
+use crate::rules::{FindingId, Level, RuleId};
 
 /// Values wider than this are laid out as nested blocks (creates, deletes)
 /// or cut (a value that becomes unknown).
@@ -430,6 +430,9 @@ pub struct FindingGroup<'r> {
     pub members: Vec<usize>,
     /// For a counting `block` finding on a change: why.
     pub cause: Option<Cause>,
+    /// The `action_reason` of the change(s) it is about, in Terraform's
+    /// words (shown beside findings that have no [`Cause`]).
+    pub reason: Option<Rich>,
     /// For a counting `block` finding: how to let it through.
     pub unblock: Option<Unblock>,
 }
@@ -1251,13 +1254,22 @@ fn group_findings<'r>(review: &'r Review, change_of: &HashMap<usize, &'r Change>
             members: vec![i],
             cause: None,
             unblock: None,
+            reason: None,
         });
     }
     for g in &mut out {
         // A one-member group reads as its address.
         g.target = g.target.as_ref().map(Instances::unkeyed);
+        let change = change_of.get(&g.members[0]).copied();
+        // The findings about what happens to the object carry its reason.
+        let about_action = matches!(
+            review.findings[g.members[0]].id,
+            FindingId::Builtin(RuleId::Destructive | RuleId::StatefulDestroy | RuleId::Forget)
+        );
+        g.reason = change
+            .filter(|_| about_action)
+            .and_then(|c| reason_words(c, g.target.as_ref().map_or(&[][..], |t| &t.keys)));
         if g.counts() && g.level == Level::Block {
-            let change = change_of.get(&g.members[0]).copied();
             g.cause = change.map(|c| cause_of(c, g.target.as_ref()));
             g.unblock = Some(Unblock::of(&review.findings[g.members[0]], g.target.as_ref()));
         }

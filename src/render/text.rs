@@ -162,6 +162,9 @@ fn finding_group(
     };
     let target = g.target.as_ref().map_or(String::new(), |t| format!("{env}{}  ", terminal(&t.label())));
     write!(w, "  {} {:<20} {target}{}", p.level(g.level), g.id, terminal(g.message))?;
+    if let (Some(reason), None) = (&g.reason, &g.cause) {
+        write!(w, " ({})", rich(reason))?;
+    }
     if let Some(o) = g.origin {
         write!(w, "  [{}]", terminal(&o.to_string()))?;
     }

@@ -14,12 +14,13 @@ pub(super) fn check(input: &Input<'_, '_>, out: &mut Findings<'_>) {
         }
         let deposed =
             if c.deposed.is_some() { " (a deposed object left by an unfinished create-before-destroy)" } else { "" };
-        let why = c.action_reason.as_deref().map_or(String::new(), |r| format!(" ({r})"));
+        // `action_reason` is not repeated here: every human format shows it
+        // in Terraform's words beside the finding, and JSON has it on the change.
         out.builtin(
             RuleId::Destructive,
             Some(input.env),
             Some((At::Change(i), c)),
-            format!("{}{deposed}{why}", c.describe()),
+            format!("{}{deposed}", c.describe()),
             None,
         );
     }
