@@ -467,3 +467,77 @@ fn for_each_keys_may_differ_per_environment() {
     let eu = &change(&r, r#"aws_instance.web["eu"]"#)["staging"];
     assert_eq!((eu["status"].as_str(), eu["via"].as_str()), (Some("matched"), Some("sibling")));
 }
+
+/// `kind path` of each extra edit of a prod change.
+fn extra_edits(c: &Value) -> Vec<String> {
+    c["staging"]["extra_edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e["kind"].as_str().unwrap(), e["path"].as_str().unwrap()))
+        .collect()
+}
+
+#[test]
+fn extra_script_lines_and_policy_elements_diverge_real_terraform() {
+    let (code, r) = review_json("edits-script-policy", &[]);
+    assert_eq!(code, 0);
+    let deploy = change(&r, "terraform_data.deploy");
+    assert_eq!(deploy["staging"]["status"], "diverged");
+    // The replicas line only; the image and token lines are staging's too,
+    // and `app-stg-db` / `app-prd-db` differ only by environment token.
+    assert_eq!(extra_edits(deploy), vec!["line input.script"]);
+    assert_eq!(deploy["staging"]["value_differences"], serde_json::json!(["input.instance_class"]));
+    let policy = change(&r, "terraform_data.policy");
+    assert_eq!(policy["staging"]["status"], "diverged");
+    assert_eq!(extra_edits(policy), vec!["element input.policy.Statement[*].Action"]);
+    assert_eq!(change(&r, "terraform_data.token")["staging"]["status"], "matched");
+    let mut ids: Vec<(String, String)> = findings(&r);
+    ids.sort();
+    assert_eq!(
+        ids,
+        vec![
+            ("diverged".to_owned(), "terraform_data.deploy".to_owned()),
+            ("diverged".to_owned(), "terraform_data.policy".to_owned())
+        ]
+    );
+    let message = &r["findings"][0]["message"];
+    assert!(message.as_str().unwrap().contains("input.script (1 line)"), "{message}");
+}
+
+#[test]
+fn human_formats_show_each_prod_edit_beside_staging_and_no_secret() {
+    let [s, p] = pair("edits-script-policy");
+    for format in ["text", "markdown", "json"] {
+        let out = plangate().args(["review", "--staging", &s, "--prod", &p, "--format", format]).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains("Tok3n-"), "{format}: a token leaked:\n{text}");
+        if format == "json" {
+            continue;
+        }
+        for want in [
+            "run --replicas 6 --name app-prd  (not in staging)",
+            "docker pull registry.example.com/app:1.3.0  (same as staging)",
+            "\"s3:DeleteObject\"  (not in staging)",
+            "\"s3:PutObject\"  (same as staging)",
+            "\"db.r6g.xlarge\"  (staging: \"db.t3.large\")",
+        ] {
+            assert!(text.contains(want), "{format}: no `{want}` in\n{text}");
+        }
+    }
+}
+
+#[test]
+fn per_environment_keys_match_and_prod_only_scale_out_is_one_finding_real_terraform() {
+    let (code, r) = review_json("edits-env-keys", &[]);
+    assert_eq!(code, 0);
+    for region in ["eu", "us"] {
+        let m = &change(&r, &format!("module.svc[\"prod-{region}\"].terraform_data.this"))["staging"];
+        assert_eq!(m["status"], "matched", "{m}");
+        assert_eq!(m["via"], "sibling", "{m}");
+    }
+    assert_eq!(change(&r, "terraform_data.endpoint")["staging"]["status"], "matched");
+    assert_eq!(findings(&r), vec![("not-in-staging".to_owned(), "terraform_data.worker".to_owned())]);
+    let message = r["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("worker[2]") && message.contains("worker[3]"), "{message}");
+}

@@ -352,3 +352,422 @@ impl Compared {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::instance_pattern;
+    use crate::plan::{Source, parse_plan};
+    use crate::policy::{Date, parse_str};
+    use crate::review::{Env, Options, Review, review};
+
+    /// A `resource_changes` entry.
+    fn rc(address: &str, actions: &[&str], before: Value, after: Value) -> Value {
+        json!({
+            "address": address,
+            "mode": "managed",
+            "type": "terraform_data",
+            "name": "x",
+            "provider_name": "terraform.io/builtin/terraform",
+            "change": {"actions": actions, "before": before, "after": after, "after_unknown": {}}
+        })
+    }
+
+    fn upd(address: &str, before: Value, after: Value) -> Value {
+        rc(address, &["update"], before, after)
+    }
+
+    fn moved(mut c: Value, from: &str) -> Value {
+        c["previous_address"] = Value::from(from);
+        c
+    }
+
+    fn unknown(mut c: Value, mirror: Value) -> Value {
+        c["change"]["after_unknown"] = mirror;
+        c
+    }
+
+    const POLICY: &str = r#"
+[compare]
+ignore_paths = ["tags_all"]
+
+[[compare.replace]]
+staging = "staging"
+prod = "prod"
+
+[[compare.replace]]
+staging = "stg"
+prod = "prd"
+"#;
+
+    fn run(staging: Vec<Value>, prod: Vec<Value>, extra_policy: &str) -> Review {
+        // Both plans hold the type, unchanged, so that type-level parity
+        // findings stay out of these cases.
+        let filler = rc("terraform_data.filler", &["no-op"], json!({"v": 0}), json!({"v": 0}));
+        let doc = |mut changes: Vec<Value>| {
+            changes.push(filler.clone());
+            let v = json!({"format_version": "1.2", "terraform_version": "1.9.8", "resource_changes": changes,
+                "complete": true, "errored": false, "applyable": true});
+            serde_json::to_vec(&v).unwrap()
+        };
+        let (s, p) = (Source::new("staging.json", doc(staging)), Source::new("prod.json", doc(prod)));
+        let (s, p) = (parse_plan(&s).unwrap(), parse_plan(&p).unwrap());
+        let policy = parse_str("test.toml", &format!("{POLICY}\n{extra_policy}")).unwrap();
+        let opts =
+            Options { today: Date::new(2026, 1, 1).unwrap(), approved: None, attribute_diffs: true, env: Env::Prod };
+        review(&s, &p, &policy, &opts)
+    }
+
+    /// `(status, via, staging address, extra edits as "kind path", value differences)` of one prod change.
+    fn outcome(r: &Review, address: &str) -> (String, String, String, Vec<String>, Vec<String>) {
+        let c = r.changes.iter().find(|c| c.address == address).unwrap_or_else(|| panic!("no change {address}"));
+        let m = serde_json::to_value(c.staging.as_ref().unwrap()).unwrap();
+        let s = |v: &Value| v.as_str().unwrap_or("-").to_owned();
+        let extra = m["extra_edits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{} {}", s(&e["kind"]), s(&e["path"])))
+            .collect();
+        let differs = m["value_differences"].as_array().unwrap().iter().map(s).collect();
+        (s(&m["status"]), s(&m["via"]), s(&m["address"]), extra, differs)
+    }
+
+    fn ids(r: &Review) -> Vec<(String, String)> {
+        r.findings.iter().map(|f| (f.id.clone(), f.address.clone().unwrap_or_default())).collect()
+    }
+
+    #[test]
+    fn instance_patterns() {
+        for (address, want) in [
+            ("aws_instance.web[2]", "aws_instance.web[*]"),
+            (r#"module.svc["stg-eu"].aws_ecs_service.this"#, "module.svc[*].aws_ecs_service.this"),
+            (r#"module.a["x]y"].b.c["k\"]"]"#, "module.a[*].b.c[*]"),
+            ("aws_s3_bucket.b", "aws_s3_bucket.b"),
+        ] {
+            assert_eq!(instance_pattern(address), want, "{address}");
+        }
+    }
+
+    #[test]
+    fn outcomes_of_matching() {
+        let script =
+            |image: &str, replicas: u32| format!("#!/bin/sh\nrun --image app:{image}\n--replicas {replicas}\n");
+        let policy_doc = |actions: &[&str]| json!({"Statement": [{"Action": actions, "Effect": "Allow"}]}).to_string();
+        type Case = (
+            &'static str,
+            Vec<Value>,
+            Vec<Value>,
+            &'static str,
+            &'static str,
+            (&'static str, &'static str, &'static str, Vec<&'static str>, Vec<&'static str>),
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "same address, same edit",
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
+                "",
+                "terraform_data.a",
+                ("matched", "address", "terraform_data.a", vec![], vec![]),
+            ),
+            (
+                "same edit, other value",
+                vec![upd("terraform_data.a", json!({"size": "s"}), json!({"size": "db.t3.medium"}))],
+                vec![upd("terraform_data.a", json!({"size": "s"}), json!({"size": "db.r6g.xlarge"}))],
+                "",
+                "terraform_data.a",
+                ("value-differs", "address", "terraform_data.a", vec![], vec!["size"]),
+            ),
+            (
+                "extra attribute",
+                vec![upd("terraform_data.a", json!({"v": 1, "w": 1}), json!({"v": 2, "w": 1}))],
+                vec![upd("terraform_data.a", json!({"v": 1, "w": 1}), json!({"v": 2, "w": 2}))],
+                "",
+                "terraform_data.a",
+                ("diverged", "address", "terraform_data.a", vec!["attribute w"], vec![]),
+            ),
+            (
+                "extra line of a script",
+                vec![upd("terraform_data.a", json!({"u": script("1", 4)}), json!({"u": script("2", 4)}))],
+                vec![upd("terraform_data.a", json!({"u": script("1", 4)}), json!({"u": script("2", 6)}))],
+                "",
+                "terraform_data.a",
+                ("diverged", "address", "terraform_data.a", vec!["line u"], vec![]),
+            ),
+            (
+                "extra policy element",
+                vec![upd(
+                    "terraform_data.a",
+                    json!({"p": policy_doc(&["s3:Get"])}),
+                    json!({"p": policy_doc(&["s3:Get", "s3:Put"])}),
+                )],
+                vec![upd(
+                    "terraform_data.a",
+                    json!({"p": policy_doc(&["s3:Get"])}),
+                    json!({"p": policy_doc(&["s3:Get", "s3:Put", "s3:Delete"])}),
+                )],
+                "",
+                "terraform_data.a",
+                ("diverged", "address", "terraform_data.a", vec!["element p.Statement[*].Action"], vec![]),
+            ),
+            (
+                "names that differ only by environment token",
+                vec![upd("terraform_data.a", json!({"n": "app-stg-db"}), json!({"n": "app-stg-db2"}))],
+                vec![upd("terraform_data.a", json!({"n": "app-prd-db"}), json!({"n": "app-prd-db2"}))],
+                "",
+                "terraform_data.a",
+                ("matched", "address", "terraform_data.a", vec![], vec![]),
+            ),
+            (
+                "a user pair takes effect",
+                vec![upd("terraform_data.a", json!({"r": "x"}), json!({"r": "arn:aws:iam::111111111111:role/a"}))],
+                vec![upd("terraform_data.a", json!({"r": "x"}), json!({"r": "arn:aws:iam::222222222222:role/a"}))],
+                "[[compare.replace]]\nstaging = \"111111111111\"\nprod = \"222222222222\"\n",
+                "terraform_data.a",
+                ("matched", "address", "terraform_data.a", vec![], vec![]),
+            ),
+            (
+                "without the user pair the value differs",
+                vec![upd("terraform_data.a", json!({"r": "x"}), json!({"r": "arn:aws:iam::111111111111:role/a"}))],
+                vec![upd("terraform_data.a", json!({"r": "x"}), json!({"r": "arn:aws:iam::222222222222:role/a"}))],
+                "",
+                "terraform_data.a",
+                ("value-differs", "address", "terraform_data.a", vec![], vec!["r"]),
+            ),
+            (
+                "ignored paths are left out",
+                vec![upd("terraform_data.a", json!({"v": 1, "tags_all": {}}), json!({"v": 2, "tags_all": {}}))],
+                vec![upd("terraform_data.a", json!({"v": 1, "tags_all": {}}), json!({"v": 2, "tags_all": {"x": "1"}}))],
+                "",
+                "terraform_data.a",
+                ("matched", "address", "terraform_data.a", vec![], vec![]),
+            ),
+            (
+                "a path becoming unknown is an edit",
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
+                vec![unknown(upd("terraform_data.a", json!({"v": 1}), json!({})), json!({"v": true}))],
+                "",
+                "terraform_data.a",
+                ("value-differs", "address", "terraform_data.a", vec![], vec!["v"]),
+            ),
+            (
+                "prod more destructive",
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
+                vec![rc("terraform_data.a", &["delete", "create"], json!({"v": 1}), json!({"v": 2}))],
+                "",
+                "terraform_data.a",
+                ("escalated", "address", "terraform_data.a", vec![], vec![]),
+            ),
+            (
+                "prod acts differently, less destructive",
+                vec![rc("terraform_data.a", &["delete", "create"], json!({"v": 1}), json!({"v": 2}))],
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
+                "",
+                "terraform_data.a",
+                ("diverged", "address", "terraform_data.a", vec![], vec![]),
+            ),
+            (
+                "no counterpart",
+                vec![],
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
+                "",
+                "terraform_data.a",
+                ("absent", "-", "-", vec![], vec![]),
+            ),
+            (
+                "staging leaves it unchanged",
+                vec![rc("terraform_data.a", &["no-op"], json!({"v": 1}), json!({"v": 1}))],
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
+                "",
+                "terraform_data.a",
+                ("absent", "address", "terraform_data.a", vec![], vec![]),
+            ),
+            (
+                "address map",
+                vec![upd("terraform_data.blue", json!({"v": 1}), json!({"v": 2}))],
+                vec![upd("terraform_data.green", json!({"v": 1}), json!({"v": 2}))],
+                "[[compare.map]]\nprod = \"green\"\nstaging = \"blue\"\n",
+                "terraform_data.green",
+                ("matched", "mapped", "terraform_data.blue", vec![], vec![]),
+            ),
+            (
+                "previous address",
+                vec![upd("terraform_data.old", json!({"v": 1}), json!({"v": 2}))],
+                vec![moved(upd("terraform_data.new", json!({"v": 1}), json!({"v": 2})), "terraform_data.old")],
+                "",
+                "terraform_data.new",
+                ("diverged", "previous-address", "terraform_data.old", vec![], vec![]),
+            ),
+            (
+                "normalized address",
+                vec![upd("terraform_data.app_stg", json!({"v": 1}), json!({"v": 2}))],
+                vec![upd("terraform_data.app_prd", json!({"v": 1}), json!({"v": 2}))],
+                "",
+                "terraform_data.app_prd",
+                ("matched", "normalized", "terraform_data.app_stg", vec![], vec![]),
+            ),
+            (
+                "new instance matches a sibling",
+                vec![upd("terraform_data.web[0]", json!({"v": 1}), json!({"v": 2}))],
+                vec![
+                    upd("terraform_data.web[0]", json!({"v": 1}), json!({"v": 2})),
+                    upd("terraform_data.web[1]", json!({"v": 1}), json!({"v": 2})),
+                ],
+                "",
+                "terraform_data.web[1]",
+                ("matched", "sibling", "terraform_data.web[0]", vec![], vec![]),
+            ),
+            (
+                "module instance keys that differ per environment",
+                vec![upd(r#"module.svc["stg-eu"].terraform_data.this"#, json!({"v": 1}), json!({"v": 2}))],
+                vec![upd(r#"module.svc["prod-eu"].terraform_data.this"#, json!({"v": 1}), json!({"v": 2}))],
+                "",
+                r#"module.svc["prod-eu"].terraform_data.this"#,
+                ("matched", "sibling", r#"module.svc["stg-eu"].terraform_data.this"#, vec![], vec![]),
+            ),
+            (
+                "a sibling's other edits diverge",
+                vec![upd(r#"terraform_data.q["a"]"#, json!({"v": 1, "w": 1}), json!({"v": 2, "w": 1}))],
+                vec![upd(r#"terraform_data.q["b"]"#, json!({"v": 1, "w": 1}), json!({"v": 2, "w": 2}))],
+                "",
+                r#"terraform_data.q["b"]"#,
+                ("diverged", "sibling", r#"terraform_data.q["a"]"#, vec!["attribute w"], vec![]),
+            ),
+            (
+                "a sibling with another action is no counterpart",
+                vec![rc("terraform_data.web[0]", &["delete"], json!({"v": 1}), Value::Null)],
+                vec![upd("terraform_data.web[1]", json!({"v": 1}), json!({"v": 2}))],
+                "",
+                "terraform_data.web[1]",
+                ("absent", "-", "-", vec![], vec![]),
+            ),
+        ];
+        for (name, staging, prod, policy, address, want) in cases {
+            let r = run(staging, prod, policy);
+            let (status, via, at, extra, differs) = outcome(&r, address);
+            let want = (
+                want.0.to_owned(),
+                want.1.to_owned(),
+                want.2.to_owned(),
+                want.3.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                want.4.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            );
+            assert_eq!((status, via, at, extra, differs), want, "case {name}: {:?}", ids(&r));
+        }
+    }
+
+    #[test]
+    fn each_outcome_gives_its_finding() {
+        let cases: Vec<(&str, Vec<Value>, Vec<Value>, Vec<(&str, &str)>)> = vec![
+            (
+                "matched: nothing",
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
+                vec![],
+            ),
+            (
+                "value-differs",
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 3}))],
+                vec![("value-differs", "terraform_data.a")],
+            ),
+            (
+                "diverged",
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2, "w": 1}))],
+                vec![("diverged", "terraform_data.a")],
+            ),
+            (
+                "escalated",
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
+                vec![rc("terraform_data.a", &["delete"], json!({"v": 1}), Value::Null)],
+                vec![("destructive", "terraform_data.a"), ("escalated", "terraform_data.a")],
+            ),
+            (
+                "not-in-staging and staging-only",
+                vec![upd("terraform_data.b", json!({"v": 1}), json!({"v": 2}))],
+                vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
+                vec![("not-in-staging", "terraform_data.a"), ("staging-only", "terraform_data.b")],
+            ),
+            (
+                "prod-only scale-out is one finding for the resource",
+                vec![],
+                vec![
+                    rc("terraform_data.web[3]", &["create"], Value::Null, json!({"v": 1})),
+                    rc("terraform_data.web[4]", &["create"], Value::Null, json!({"v": 1})),
+                    rc("terraform_data.web[5]", &["create"], Value::Null, json!({"v": 1})),
+                ],
+                vec![("not-in-staging", "terraform_data.web")],
+            ),
+            (
+                "staging-only instances are one finding too",
+                vec![
+                    rc(r#"terraform_data.q["x"]"#, &["create"], Value::Null, json!({"v": 1})),
+                    rc(r#"terraform_data.q["y"]"#, &["create"], Value::Null, json!({"v": 1})),
+                ],
+                vec![],
+                vec![("staging-only", "terraform_data.q")],
+            ),
+            (
+                "scale-out in both is matched by siblings",
+                vec![rc("terraform_data.web[2]", &["create"], Value::Null, json!({"v": 1}))],
+                vec![
+                    rc("terraform_data.web[3]", &["create"], Value::Null, json!({"v": 1})),
+                    rc("terraform_data.web[4]", &["create"], Value::Null, json!({"v": 1})),
+                ],
+                vec![],
+            ),
+        ];
+        for (name, staging, prod, want) in cases {
+            let r = run(staging, prod, "");
+            let mut got = ids(&r);
+            got.sort();
+            let want: Vec<(String, String)> = want.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect();
+            assert_eq!(got, want, "case {name}");
+        }
+    }
+
+    #[test]
+    fn grouped_finding_names_the_instances_and_every_instance_lists_it() {
+        let prod: Vec<Value> = (0..15)
+            .map(|i| rc(&format!("terraform_data.web[{i}]"), &["create"], Value::Null, json!({"v": 1})))
+            .collect();
+        let r = run(vec![], prod, "");
+        assert_eq!(r.findings.len(), 1);
+        let f = &r.findings[0];
+        assert!(f.message.contains("15 instances"), "{}", f.message);
+        assert!(f.message.contains("terraform_data.web[0]") && f.message.contains("and 5 more"), "{}", f.message);
+        assert!(r.changes.iter().all(|c| c.findings == vec![0]));
+    }
+
+    #[test]
+    fn notes_say_how_staging_relates_to_each_prod_edit() {
+        let script = |replicas: u32, image: &str| format!("run --image app:{image}\n--replicas {replicas}\n");
+        let staging = vec![upd(
+            "terraform_data.a",
+            json!({"u": script(2, "1"), "size": "x"}),
+            json!({"u": script(2, "2"), "size": "db.t3.medium"}),
+        )];
+        let prod = vec![upd(
+            "terraform_data.a",
+            json!({"u": script(4, "1"), "size": "x", "n": 1}),
+            json!({"u": script(6, "2"), "size": "db.r6g.xlarge", "n": 2}),
+        )];
+        let r = run(staging, prod, "");
+        let notes: Vec<String> =
+            r.changes[0].staging.as_ref().unwrap().notes.iter().map(crate::render::edit_note_line).collect();
+        assert_eq!(
+            notes,
+            vec![
+                "n  (not in staging)",
+                "size = \"db.r6g.xlarge\"  (staging: \"db.t3.medium\")",
+                "u: - line run --image app:1  (same as staging)",
+                "u: - line --replicas 4  (not in staging)",
+                "u: + line run --image app:2  (same as staging)",
+                "u: + line --replicas 6  (not in staging)",
+            ]
+        );
+    }
+}

@@ -46,6 +46,8 @@ ALL_SCENARIOS=(
   nothing-to-do
   secret-copies
   parity-and-one-way
+  edits-script-policy
+  edits-env-keys
 )
 
 SCEN=""
@@ -642,6 +644,134 @@ EOF2
 `var.token` (sensitive) rotates in both environments: staging `stg&<Tok3n> old/1` -> `stg&<Tok3n> new/1`, prod `prd&<Tok3n> old/2` -> `prd&<Tok3n> new/2`; `var.key_pem` (sensitive, multi-line, one CRLF line end) holds `MIIEstagingQIBADANBgkq` / `MIIEprodQIBADANBgkq` and `hkiG9w0BAQEFAASC`.
 Copies of the secrets that Terraform does not mark: the key of `keyed.output` (map key), `encoded.input.*` (base64encode, urlencode, jsonencode with `\u0026`/`\u003c`/`\u003e`, yamlencode re-indenting the PEM, base64 of a script holding the token), the for_each key of `per_key` (so its address), and the key of output `by_token`.
 Reviewer should be told: every copy is masked in every format; none of the token or key strings appears in any output.
+EOF
+}
+
+###############################################################################
+scenario_edits-script-policy() {
+  begin edits-script-policy
+  cat >main.tf <<'EOF'
+variable "env" { type = string }
+variable "replicas" { type = number }
+variable "size" { type = string }
+variable "actions" { type = list(string) }
+variable "token" {
+  type      = string
+  sensitive = true
+}
+
+# A deploy script: the image line comes from the code, the replica count
+# and the token from each environment's tfvars.
+resource "terraform_data" "deploy" {
+  input = {
+    name           = "app-${var.env}-db"
+    instance_class = var.size
+    script         = <<-EOT
+      #!/bin/sh
+      set -e
+      export API_TOKEN=${nonsensitive(var.token)}
+      docker pull registry.example.com/app:${local.image_tag}
+      run --replicas ${var.replicas} --name app-${var.env}
+    EOT
+  }
+}
+
+# Where the token lives marked (as a real secret store would hold it): the
+# plan marks its old and new values sensitive, so every copy can be masked.
+resource "terraform_data" "token" {
+  input = var.token
+}
+
+# An IAM-style policy, jsonencode'd: the actions come from tfvars.
+resource "terraform_data" "policy" {
+  input = {
+    name = "app-${var.env}-policy"
+    policy = jsonencode({
+      Version = "2012-10-17"
+      Statement = [{
+        Sid      = "AppBucket"
+        Effect   = "Allow"
+        Action   = var.actions
+        Resource = "arn:aws:s3:::app-${var.env}-bucket/*"
+      }]
+    })
+  }
+}
+EOF
+  echo 'locals { image_tag = "1.2.0" }' >release.tf
+  tfvars() { # ENV REPLICAS SIZE ACTIONS TOKEN
+    printf 'env = "%s"\nreplicas = %s\nsize = "%s"\nactions = %s\ntoken = "%s"\n' "$@" >"$1.tfvars.tmp"
+    mv "$1.tfvars.tmp" "$(if [[ $1 == stg ]]; then echo staging; else echo prod; fi).tfvars"
+  }
+  tfvars stg 2 db.t3.medium '["s3:GetObject"]' 'stg-Tok3n-0ld-a1'
+  tfvars prd 4 db.r6g.large '["s3:GetObject"]' 'prd-Tok3n-0ld-b2'
+  apply_baseline
+  # Both: the image bump (code), a bigger size and the token rotated; staging
+  # also grants s3:PutObject. Prod also scales 4 -> 6 replicas and grants
+  # s3:DeleteObject, which staging never did.
+  echo 'locals { image_tag = "1.3.0" }' >release.tf
+  tfvars stg 2 db.t3.large '["s3:GetObject", "s3:PutObject"]' 'stg-Tok3n-n3w-a1'
+  tfvars prd 6 db.r6g.xlarge '["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]' 'prd-Tok3n-n3w-b2'
+  plan_both
+  readme <<'EOF'
+# edits-script-policy
+Staging (`env = "stg"`): `terraform_data.token` (the marked secret) is updated in both; `terraform_data.deploy` changes the script's image line (1.2.0 -> 1.3.0) and token line (rotated), and `instance_class` db.t3.medium -> db.t3.large; `terraform_data.policy` adds `s3:PutObject` to the jsonencode'd policy.
+Prod (`env = "prd"`): the same, with prod sizes (db.r6g.large -> db.r6g.xlarge), and in addition the script's `run --replicas 4` line becomes `--replicas 6`, and the policy also gains `s3:DeleteObject`.
+The token (`var.token`, sensitive) is copied unmarked into the script through `nonsensitive()`: `stg-Tok3n-0ld-a1` -> `stg-Tok3n-n3w-a1`, `prd-Tok3n-0ld-b2` -> `prd-Tok3n-n3w-b2`.
+Reviewer should be told: `deploy` diverged (the replicas line, not in staging; the image and token lines as staging; the size differs in value only), `policy` diverged (the `s3:DeleteObject` element, not in staging); names differ only by environment token (`stg`/`prd`) and are not differences; no token appears anywhere.
+EOF
+}
+
+###############################################################################
+scenario_edits-env-keys() {
+  begin edits-env-keys
+  mkdir -p modules/svc
+  cat >modules/svc/main.tf <<'EOF'
+variable "name" { type = string }
+variable "release" { type = string }
+
+resource "terraform_data" "this" {
+  input = { name = var.name, release = var.release }
+}
+EOF
+  cat >main.tf <<'EOF'
+variable "env" { type = string }
+variable "regions" { type = list(string) }
+variable "workers" { type = number }
+
+# for_each keys that embed the environment: "stg-eu" in staging,
+# "prod-eu" in prod.
+module "svc" {
+  source   = "./modules/svc"
+  for_each = toset([for r in var.regions : "${var.env}-${r}"])
+  name     = "svc-${each.key}"
+  release  = local.release
+}
+
+# A count that grows only in prod.
+resource "terraform_data" "worker" {
+  count = var.workers
+  input = { release = local.release, index = count.index }
+}
+
+# A value naming the environment, changed in both.
+resource "terraform_data" "endpoint" {
+  input = { host = "db-${local.release}.${var.env == "stg" ? "staging" : "prod"}.internal" }
+}
+EOF
+  echo 'locals { release = "41" }' >release.tf
+  printf 'env = "stg"\nregions = ["eu", "us"]\nworkers = 1\n' >staging.tfvars
+  printf 'env = "prod"\nregions = ["eu", "us"]\nworkers = 2\n' >prod.tfvars
+  apply_baseline
+  echo 'locals { release = "42" }' >release.tf
+  printf 'env = "prod"\nregions = ["eu", "us"]\nworkers = 4\n' >prod.tfvars
+  plan_both
+  readme <<'EOF'
+# edits-env-keys
+Both: release 41 -> 42 updates every `module.svc[...]` instance, every `terraform_data.worker` and `terraform_data.endpoint` (`db-42.staging.internal` / `db-42.prod.internal`).
+The module's for_each keys differ per environment: staging `module.svc["stg-eu"]`, `["stg-us"]`; prod `module.svc["prod-eu"]`, `["prod-us"]`.
+Prod also grows `terraform_data.worker` from 2 to 4 instances (`worker[2]`, `worker[3]` created); staging keeps its one worker.
+Reviewer should be told: the module instances match their staging siblings; `endpoint` is the same edit once `staging` reads `prod`; the prod-only scale-out is one `not-in-staging` finding for `terraform_data.worker` naming `worker[2]` and `worker[3]`.
 EOF
 }
 
