@@ -660,7 +660,8 @@ prod = "prd"
 
     #[test]
     fn each_outcome_gives_its_finding() {
-        let cases: Vec<(&str, Vec<Value>, Vec<Value>, Vec<(&str, &str)>)> = vec![
+        type Case = (&'static str, Vec<Value>, Vec<Value>, Vec<(&'static str, &'static str)>);
+        let cases: Vec<Case> = vec![
             (
                 "matched: nothing",
                 vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))],
