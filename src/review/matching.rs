@@ -435,7 +435,7 @@ prod = "prd"
     }
 
     fn ids(r: &Review) -> Vec<(String, String)> {
-        r.findings.iter().map(|f| (f.id.clone(), f.address.clone().unwrap_or_default())).collect()
+        r.findings.iter().map(|f| (f.id.to_string(), f.address.clone().unwrap_or_default())).collect()
     }
 
     #[test]
