@@ -268,6 +268,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn level_overrides_win_over_defaults() {
+        let p = parse_str(
+            "p.toml",
+            "[[rule]]\nid = \"mine\"\nlevel = \"info\"\nmessage = \"m\"\n\n[[rule]]\nid = \"other\"\nlevel = \"warn\"\nmessage = \"m\"\n\n\
+             [levels]\ndestructive = \"block\"\nstaging-only = \"warn\"\nmine = \"block\"\n",
+        )
+        .unwrap();
+        for (id, want, overridden) in [
+            (RuleId::Destructive, Level::Block, true),
+            (RuleId::StagingOnly, Level::Warn, true),
+            (RuleId::Drift, Level::Info, false),
+            (RuleId::StatefulDestroy, Level::Block, false),
+        ] {
+            let (level, origin) = p.builtin_level(id);
+            assert_eq!((level, origin.is_some()), (want, overridden), "{id}");
+        }
+        let (mine, other) = (&p.rules[0], &p.rules[1]);
+        assert_eq!(p.rule_level(mine).0, Level::Block);
+        assert_eq!(p.rule_level(other), (Level::Warn, None));
+    }
+
+    #[test]
     fn dates_are_checked() {
         assert_eq!(Date::parse("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
         assert_eq!(Date::parse("2023-02-29"), None);

@@ -21,6 +21,8 @@ pub mod one_way;
 pub mod parity;
 pub mod redact;
 pub mod stacks;
+#[cfg(test)]
+mod testkit;
 mod version;
 
 use std::collections::BTreeMap;

@@ -44,3 +44,36 @@ pub(super) fn check(input: &Input<'_, '_>, out: &mut Findings<'_>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::review::testkit::{day, ids, options, policy, review_of, upd};
+
+    #[test]
+    fn approved_digest_comparison() {
+        let changes = || vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))];
+        let digest = review_of(changes(), changes(), &policy(""), &options(day("2026-01-01"), None))
+            .staging()
+            .unwrap()
+            .digest
+            .clone();
+        let bare = digest.strip_prefix("sha256:").unwrap().to_owned();
+        let cases: Vec<(&str, String, bool)> = vec![
+            ("the digest as printed", digest.clone(), true),
+            ("without the prefix", bare.clone(), true),
+            ("upper case", digest.to_uppercase().replace("SHA256:", "sha256:"), true),
+            ("surrounding whitespace", format!("  {digest}\n"), true),
+            ("another digest", format!("sha256:{}", "0".repeat(64)), false),
+            ("one digit off", format!("{}0", &bare[..63]), bare.ends_with('0')),
+            ("a prefix of it", bare[..32].to_owned(), false),
+            ("empty", String::new(), false),
+        ];
+        for (name, approved, ok) in cases {
+            let r = review_of(changes(), changes(), &policy(""), &options(day("2026-01-01"), Some(&approved)));
+            let flagged = ids(&r).iter().any(|(id, _)| id == "staging-not-approved");
+            assert_eq!(!flagged, ok, "case {name}: {approved:?}");
+        }
+    }
+}

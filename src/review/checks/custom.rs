@@ -83,3 +83,89 @@ fn rule_matches(rule: &Rule, c: &Change) -> bool {
     }
     c.mode == Mode::Managed || rule.type_.is_some() || rule.actions.iter().any(|a| a == "read")
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::review::testkit::{change, policy, with_paths};
+
+    fn rule(fields: &str) -> Rule {
+        let p = policy(&format!("[[rule]]\nid = \"my-rule\"\nlevel = \"warn\"\nmessage = \"m\"\n{fields}\n"));
+        p.rules.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn env_scoping() {
+        for (scope, env, want) in [
+            (EnvScope::Prod, Env::Prod, true),
+            (EnvScope::Prod, Env::Staging, false),
+            (EnvScope::Staging, Env::Staging, true),
+            (EnvScope::Staging, Env::Prod, false),
+            (EnvScope::Any, Env::Prod, true),
+            (EnvScope::Any, Env::Staging, true),
+        ] {
+            assert_eq!(in_scope(scope, env), want, "{scope:?} {env:?}");
+        }
+        assert_eq!(rule("env = \"staging\"").env, EnvScope::Staging);
+        assert_eq!(rule("").env, EnvScope::Prod, "rules look at prod unless told");
+    }
+
+    #[test]
+    fn rule_scoping_by_action_reason_path_type_and_address() {
+        let upd = || change("aws_db_instance.main", "aws_db_instance", Action::Update);
+        let replace = |reason: Option<&str>| {
+            let mut c = change("aws_db_instance.main", "aws_db_instance", Action::ReplaceDestroyFirst);
+            c.action_reason = reason.map(str::to_owned);
+            c
+        };
+        let imported = || {
+            let mut c = change("aws_s3_bucket.b", "aws_s3_bucket", Action::NoOp);
+            c.importing = true;
+            c
+        };
+        let data = || {
+            let mut c = change("data.aws_iam_policy.p", "aws_iam_policy", Action::Read);
+            c.mode = Mode::Data;
+            c
+        };
+        let cases: Vec<(&str, &str, Change, bool)> = vec![
+            ("no selector matches any managed change", "", upd(), true),
+            ("action selected", "actions = [\"replace\"]", replace(None), true),
+            ("action not selected", "actions = [\"replace\"]", upd(), false),
+            ("either of two actions", "actions = [\"delete\", \"update\"]", upd(), true),
+            (
+                "replace-forget answers to forget",
+                "actions = [\"forget\"]",
+                change("a.b", "a", Action::ReplaceForget),
+                true,
+            ),
+            ("import selector", "actions = [\"import\"]", imported(), true),
+            ("a pure import is no update", "actions = [\"update\"]", imported(), false),
+            ("no-op selector", "actions = [\"no-op\"]", change("a.b", "a", Action::NoOp), true),
+            (
+                "reason listed",
+                "reasons = [\"replace_because_tainted\"]",
+                replace(Some("replace_because_tainted")),
+                true,
+            ),
+            ("other reason", "reasons = [\"replace_because_tainted\"]", replace(Some("replace_by_request")), false),
+            ("reason required but absent", "reasons = [\"replace_because_tainted\"]", replace(None), false),
+            ("path pattern hit", "paths = [\"tags.*\"]", with_paths(upd(), &[json!(["tags", "Owner"])]), true),
+            ("path pattern miss", "paths = [\"tags.*\"]", with_paths(upd(), &[json!(["engine_version"])]), false),
+            ("paths required but none changed", "paths = [\"tags.*\"]", upd(), false),
+            ("type glob hit", "type = \"aws_db_*\"", upd(), true),
+            ("type glob miss", "type = \"aws_s3_*\"", upd(), false),
+            ("address glob hit", "address = \"aws_db_instance.*\"", upd(), true),
+            ("address glob miss", "address = \"module.*\"", upd(), false),
+            ("all selectors must hold", "actions = [\"update\"]\npaths = [\"tags.*\"]", upd(), false),
+            ("data sources only when asked", "", data(), false),
+            ("data source by type", "type = \"aws_iam_policy\"", data(), true),
+            ("data source by read", "actions = [\"read\"]", data(), true),
+        ];
+        for (name, fields, c, want) in cases {
+            assert_eq!(rule_matches(&rule(fields), &c), want, "case {name}");
+        }
+    }
+}
