@@ -25,6 +25,8 @@ use super::{Change, MatchStatus, StagingMatch, Via, rank};
 use crate::plan::{Action, Path, Plan, ResourceChange};
 use crate::policy::Policy;
 
+/// Siblings whose address differs only by environment tokens, tried first.
+const NEAR_TRIES: usize = 2;
 /// Siblings with the same signature tried before settling for the best.
 const SAME_SIGNATURE_TRIES: usize = 4;
 /// Siblings with the same action but another signature compared at most.
@@ -115,7 +117,16 @@ pub(super) fn match_changes(
     let mut by_signature: HashMap<String, Vec<usize>> = HashMap::new();
     let mut by_pattern_action: HashMap<(String, Action), Vec<usize>> = HashMap::new();
     let mut per_pattern: HashMap<String, usize> = HashMap::new();
+    // An address without any environment token (`module.svc["stg-us"]` and
+    // `module.svc["prod-us"]` are both `module.svc["-us"]`): among siblings
+    // that do the same thing, the one of the same region is the one to name.
+    let core = |a: &str| {
+        let tokens = policy.replace.iter().rev().flat_map(|p| [(p.staging.as_str(), ""), (p.prod.as_str(), "")]);
+        crate::policy::replace::replace_tokens(a, tokens).into_owned()
+    };
+    let mut by_core: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, s) in staging.changes.iter().enumerate() {
+        by_core.entry(core(&s.address)).or_default().push(i);
         by_address.entry(s.address.as_str()).or_default().push(i);
         if let Some(prev) = &s.previous_address {
             by_address.entry(prev.as_str()).or_default().push(i);
@@ -176,7 +187,8 @@ pub(super) fn match_changes(
                 let sig = signature(&pattern, p, &p.shape);
                 let same = by_signature.get(&sig).map_or(&[][..], Vec::as_slice);
                 let similar = by_pattern_action.get(&(pattern.clone(), p.action)).map_or(&[][..], Vec::as_slice);
-                let (j, m) = ctx.sibling(i, same, similar, per_pattern.get(&pattern).copied().unwrap_or(0));
+                let near = by_core.get(&core(target)).map_or(&[][..], Vec::as_slice);
+                let (j, m) = ctx.sibling(i, [near, same, similar], per_pattern.get(&pattern).copied().unwrap_or(0));
                 if let Some(j) = j {
                     claimed[j] = true;
                 }
@@ -226,13 +238,21 @@ impl Ctx<'_, '_, '_> {
         }
     }
 
-    /// A prod instance with no same-key counterpart: the first sibling with
-    /// the same signature whose edits match (or differ only in values), else
-    /// the sibling with the same action and fewest extra edits.
-    fn sibling(&self, i: usize, same: &[usize], similar: &[usize], others: usize) -> (Option<usize>, StagingMatch) {
+    /// A prod instance with no same-key counterpart: the first sibling whose
+    /// edits match (those whose address differs only by environment tokens
+    /// first, then those with the same signature), else the one whose edits
+    /// differ only in values, else the one with the same action and fewest
+    /// extra edits.
+    fn sibling(&self, i: usize, candidates: [&[usize]; 3], others: usize) -> (Option<usize>, StagingMatch) {
+        let [near, same, similar] = candidates;
         let p = &self.prod.changes[i];
         let mut best: Option<(usize, usize, StagingMatch)> = None;
-        let tries = same.iter().take(SAME_SIGNATURE_TRIES).chain(similar.iter().take(OTHER_SIGNATURE_TRIES)).copied();
+        let tries = near
+            .iter()
+            .take(NEAR_TRIES)
+            .chain(same.iter().take(SAME_SIGNATURE_TRIES))
+            .chain(similar.iter().take(OTHER_SIGNATURE_TRIES))
+            .copied();
         for j in tries {
             let m = self.matched(i, j, Via::Sibling);
             let score = match m.status {
@@ -626,6 +646,17 @@ prod = "prd"
                 "",
                 r#"module.svc["prod-eu"].terraform_data.this"#,
                 ("matched", "sibling", r#"module.svc["stg-eu"].terraform_data.this"#, vec![], vec![]),
+            ),
+            (
+                "the sibling of the same region is named",
+                vec![
+                    upd(r#"module.svc["stg-eu"].terraform_data.this"#, json!({"v": 1}), json!({"v": 2})),
+                    upd(r#"module.svc["stg-us"].terraform_data.this"#, json!({"v": 1}), json!({"v": 2})),
+                ],
+                vec![upd(r#"module.svc["prod-us"].terraform_data.this"#, json!({"v": 1}), json!({"v": 2}))],
+                "",
+                r#"module.svc["prod-us"].terraform_data.this"#,
+                ("matched", "sibling", r#"module.svc["stg-us"].terraform_data.this"#, vec![], vec![]),
             ),
             (
                 "a sibling's other edits diverge",
