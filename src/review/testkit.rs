@@ -37,7 +37,12 @@ pub fn policy(text: &str) -> Policy {
 }
 
 pub fn options(today: Date, approved: Option<&str>) -> Options {
-    Options { today, approved: approved.map(str::to_owned), attribute_diffs: true, env: Env::Prod }
+    Options {
+        today,
+        approved: approved.map(|d| super::Approval::Digest(d.to_owned())),
+        attribute_diffs: true,
+        env: Env::Prod,
+    }
 }
 
 pub fn day(s: &str) -> Date {
@@ -85,6 +90,7 @@ pub fn change(address: &str, type_: &str, action: Action) -> Change {
         shape: Vec::new(),
         findings: Vec::new(),
         attributes: Vec::new(),
+        identity: Vec::new(),
     }
 }
 
