@@ -10,6 +10,7 @@ FROM rust:1-alpine3.22 AS build
 RUN apk add --no-cache musl-dev gcc
 WORKDIR /src
 COPY . .
+ENV CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=symbols
 RUN cargo build --release --locked \
  && cp target/release/plangate /plangate \
  && /plangate --version

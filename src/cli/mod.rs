@@ -358,6 +358,14 @@ fn render_report(outcome: &Outcome, format: Format, color: bool, markdown: &Mark
         (Outcome::Many(stacks), Format::Text) => render::stacks::text(stacks, text, &mut buf),
         (Outcome::Many(stacks), Format::Json) => render::json::render_stacks(stacks, &mut buf),
         (Outcome::Many(stacks), Format::Markdown) => render::stacks::markdown(stacks, markdown, &mut buf),
+        (Outcome::One(review), Format::Sarif) => render::sarif::render(review, &mut buf),
+        (Outcome::Many(stacks), Format::Sarif) => render::sarif::render_stacks(stacks, &mut buf),
+        (Outcome::One(review), Format::Codequality) => render::codequality::render(review, &mut buf),
+        (Outcome::Many(stacks), Format::Codequality) => render::codequality::render_stacks(stacks, &mut buf),
+        (Outcome::One(review), Format::Junit) => render::junit::render(review, &mut buf),
+        (Outcome::Many(stacks), Format::Junit) => render::junit::render_stacks(stacks, &mut buf),
+        (Outcome::One(review), Format::Github) => render::github::render(review, &mut buf),
+        (Outcome::Many(stacks), Format::Github) => render::github::render_stacks(stacks, &mut buf),
     }
     .with_context(|| format!("cannot render the {} report", format.name()))?;
     Ok(buf)

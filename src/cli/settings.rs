@@ -75,9 +75,9 @@ pub struct Report {
 }
 
 impl Report {
-    /// Whether any format written needs per-attribute diffs (all but JSON).
+    /// Whether any format written shows per-attribute diffs.
     pub fn needs_diffs(&self) -> bool {
-        std::iter::once(self.format).chain(self.extra.iter().map(|(f, _)| *f)).any(|f| f != Format::Json)
+        std::iter::once(self.format).chain(self.extra.iter().map(|(f, _)| *f)).any(Format::shows_diffs)
     }
 }
 

@@ -2,12 +2,17 @@
 //!
 //! [`Review`]: crate::review::Review
 
+pub mod ci;
+pub mod codequality;
 pub mod escape;
 #[cfg(test)]
 mod fixtures;
+pub mod github;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod present;
+pub mod sarif;
 pub mod stacks;
 pub mod text;
 
@@ -112,6 +117,22 @@ pub enum Format {
     Text,
     Markdown,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitLab Code Quality JSON.
+    Codequality,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// GitHub Actions workflow-command annotations.
+    Github,
+}
+
+impl Format {
+    /// Whether the format shows attribute diffs (the review computes them
+    /// only when one does).
+    pub fn shows_diffs(self) -> bool {
+        matches!(self, Format::Text | Format::Markdown)
+    }
 }
 
 /// One prod edit beside staging's relation to it, unescaped (the caller
@@ -130,7 +151,15 @@ pub fn edit_note_line(n: &crate::review::EditNote) -> String {
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: &[Format] = &[Format::Text, Format::Markdown, Format::Json];
+    pub const ALL: &[Format] = &[
+        Format::Text,
+        Format::Markdown,
+        Format::Json,
+        Format::Sarif,
+        Format::Codequality,
+        Format::Junit,
+        Format::Github,
+    ];
 
     /// The name users write (`--format NAME`).
     pub fn name(self) -> &'static str {
@@ -138,6 +167,10 @@ impl Format {
             Format::Text => "text",
             Format::Markdown => "markdown",
             Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Codequality => "codequality",
+            Format::Junit => "junit",
+            Format::Github => "github",
         }
     }
 }
