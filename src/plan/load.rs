@@ -107,7 +107,7 @@ pub fn parse_plan(source: &Source) -> Result<Plan<'_>, LoadError> {
     identify(name, &raw)?;
     let scanned = super::scan::scan(bytes).map_err(|e| LoadError::new(name, e.message()))?;
     let mut plan = normalize(name, bytes, raw)?;
-    plan.digest = super::fingerprint::digest(bytes, &scanned.members);
+    plan.digest = super::fingerprint::digest(bytes, &scanned.members, scanned.compact);
     Ok(plan)
 }
 

@@ -71,10 +71,13 @@ impl ScanError {
 }
 
 /// What the pass found in a document it accepted.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Scanned {
     /// Each top-level member: its key (decoded) and the byte range of its value.
     pub members: Vec<(String, Range<usize>)>,
+    /// No whitespace outside strings (as Terraform writes plans): the
+    /// digest can hash the text as it is.
+    pub compact: bool,
 }
 
 struct Frame<'a> {
@@ -120,7 +123,7 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
     }
     let mut frames: Vec<Frame<'_>> = Vec::new();
     let mut depth = 0usize;
-    let mut scanned = Scanned::default();
+    let mut scanned = Scanned { members: Vec::new(), compact: true };
     let mut member: Option<(String, usize)> = None;
     let mut i = 0;
     let n = bytes.len();
@@ -213,7 +216,12 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
                     return Err(error_at(bytes, Problem::NumberOutOfRange, start, &frames[..depth]));
                 }
             }
-            _ => i += 1,
+            _ => {
+                if b.is_ascii_whitespace() {
+                    scanned.compact = false;
+                }
+                i += 1;
+            }
         }
     }
     Ok(scanned)
