@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::parity::{is_set, marked};
+use super::parity::{View, is_set, marked};
 use super::redact::{Redactor, SENSITIVE};
 use super::version::{Version, quantity};
 use crate::plan::{Action, Path, ResourceChange, Step, escape_for_message, value};
@@ -150,23 +150,6 @@ fn related(path: &Path, keys: &[String]) -> bool {
     true
 }
 
-fn leaves(raw: Option<&RawValue>, keys: &[String]) -> Option<Vec<Value>> {
-    fn walk(v: &Value, keys: &[String], out: &mut Vec<Value>) -> bool {
-        match v {
-            Value::Array(items) => items.iter().all(|item| walk(item, keys, out)),
-            _ if keys.is_empty() => {
-                out.push(v.clone());
-                true
-            }
-            Value::Object(m) => m.get(&keys[0]).is_none_or(|c| walk(c, &keys[1..], out)) && m.contains_key(&keys[0]),
-            _ => true,
-        }
-    }
-    let root = value::parse(raw);
-    let mut out = Vec::new();
-    walk(&root, keys, &mut out).then_some(out)
-}
-
 fn scalar_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
@@ -205,9 +188,9 @@ fn allowed(list: &[String], v: &Value) -> bool {
 
 fn match_entry(c: &ResourceChange<'_>, entry: &OneWay, redactor: &Redactor) -> Option<Rollback> {
     let keys = &entry.path.keys;
-    let before = leaves(c.values.before, keys)?;
+    let before = View::new(c.values.before, None).leaves(keys)?;
     // An attribute unknown until apply cannot be judged yet.
-    let after = leaves(c.values.after, keys)?;
+    let after = View::new(c.values.after, None).leaves(keys)?;
     let n = before.len().max(after.len());
     let null = Value::Null;
     let hit = (0..n).find(|&i| {

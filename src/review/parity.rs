@@ -21,6 +21,7 @@ use serde_json::value::RawValue;
 use super::Env;
 use super::redact::{Redactor, SENSITIVE};
 use super::version::Version;
+use crate::plan::raw_nav::{self, Kind};
 use crate::plan::{Action, Mode, Plan, ResourceChange, escape_for_message, strip_instance_key, value};
 use crate::policy::{AttrPath, Comparison, Origin, Parity, Policy};
 use crate::rules::RuleId;
@@ -264,30 +265,42 @@ fn groups<'a>(
     out
 }
 
-/// The leaves at a folded path: lists are walked element by element.
-/// `None` when a key is absent on the way (the value is unknown until apply).
-fn leaves(raw: Option<&RawValue>, keys: &[String]) -> Option<Vec<Value>> {
-    let mut out = Vec::new();
-    let root = value::parse(raw);
-    if !collect(&root, keys, &mut out) {
-        return None;
-    }
-    Some(out)
+/// One instance's values, split at the top level once (every attribute is
+/// looked up in it), and its sensitivity mirror, parsed once.
+pub(super) struct View<'a> {
+    members: Option<raw_nav::Members<'a>>,
+    sensitive: Value,
 }
 
-fn collect(v: &Value, keys: &[String], out: &mut Vec<Value>) -> bool {
-    match v {
-        Value::Array(items) => items.iter().all(|item| collect(item, keys, out)),
+impl<'a> View<'a> {
+    pub(super) fn new(values: Option<&'a RawValue>, sensitive: Option<&'a RawValue>) -> View<'a> {
+        let members = values.filter(|v| raw_nav::kind(Some(v)) == Kind::Object).map(raw_nav::members);
+        View { members, sensitive: value::parse(sensitive) }
+    }
+
+    /// The leaves at a folded path (lists walked element by element, only
+    /// the leaves parsed); `None` when a key is absent on the way (the value
+    /// is unknown until apply).
+    pub(super) fn leaves(&self, keys: &[String]) -> Option<Vec<Value>> {
+        let (first, rest) = keys.split_first()?;
+        let child = self.members.as_ref()?.get(first)?;
+        let mut out = Vec::new();
+        raw_leaves(child, rest, &mut out).then_some(out)
+    }
+}
+
+fn raw_leaves(raw: &RawValue, keys: &[String], out: &mut Vec<Value>) -> bool {
+    match raw_nav::kind(Some(raw)) {
+        Kind::Array => raw_nav::elements(raw).0.iter().all(|e| raw_leaves(e, keys, out)),
         _ if keys.is_empty() => {
-            out.push(v.clone());
+            out.push(value::parse(Some(raw)));
             true
         }
-        Value::Object(m) => match m.get(&keys[0]) {
-            Some(child) => collect(child, &keys[1..], out),
+        Kind::Object => match raw_nav::members(raw).get(&keys[0]) {
+            Some(child) => raw_leaves(child, &keys[1..], out),
             None => false,
         },
         // A null block has nothing below it.
-        Value::Null => true,
         _ => true,
     }
 }
@@ -353,7 +366,7 @@ struct Cx<'a> {
 }
 
 fn seen_values(
-    instances: &[(Option<&RawValue>, Option<&RawValue>)],
+    instances: &[View<'_>],
     path: &AttrPath,
     compare: Comparison,
     env: Env,
@@ -362,9 +375,9 @@ fn seen_values(
     let (policy, redactor) = (cx.policy, cx.redactor);
     let mut out: Vec<Seen> = Vec::new();
     let mut any = false;
-    for (values, sensitive) in instances {
-        let Some(found) = leaves(*values, &path.keys) else { continue };
-        let secret = sensitive.is_some_and(|s| marked(&value::parse(Some(s)), &path.keys));
+    for view in instances {
+        let Some(found) = view.leaves(&path.keys) else { continue };
+        let secret = marked(&view.sensitive, &path.keys);
         let mut push = |key: String, version: Option<Version>, shown: String| {
             if !out.iter().any(|s| s.key == key) {
                 out.push(Seen { key, version, shown });
@@ -466,10 +479,12 @@ fn kind_notes(
         if s.type_ != p.type_ {
             continue;
         }
+        let (s_sides, p_sides) = (sides(s, &s_changes), sides(p, &p_changes));
         for &e in catalogue.of(p.type_).to_vec().iter() {
             let entry = &policy.parity[e];
             for attr in &entry.attributes {
-                if let Some(note) = compare_attr(entry, attr, s, p, &s_changes, &p_changes, Cx { policy, redactor }) {
+                let cx = Cx { policy, redactor };
+                if let Some(note) = compare_attr(entry, attr, (&s_sides, &p_sides), p, &p_changes, cx) {
                     notes.push(note);
                 }
             }
@@ -489,44 +504,47 @@ fn changes_by_address<'a>(
         .collect()
 }
 
-/// The values and mirrors of a group's instances now, and before the plan
-/// (`None` for an instance the plan creates).
-type Sides<'a> = (Vec<(Option<&'a RawValue>, Option<&'a RawValue>)>, Vec<(Option<&'a RawValue>, Option<&'a RawValue>)>);
+/// A group's instances now and before the plan (an instance the plan
+/// creates has no before), and whether the plan creates any.
+struct Sides<'a> {
+    now: Vec<View<'a>>,
+    before: Vec<View<'a>>,
+    created: bool,
+}
 
-fn sides<'a>(g: &Group<'a>, changes: &HashMap<&str, &'a ResourceChange<'a>>) -> (Sides<'a>, bool) {
-    let mut now = Vec::new();
-    let mut before = Vec::new();
-    let mut created = false;
+fn sides<'a>(g: &Group<'a>, changes: &HashMap<&str, &'a ResourceChange<'a>>) -> Sides<'a> {
+    let mut out = Sides { now: Vec::new(), before: Vec::new(), created: false };
     for r in &g.instances {
-        now.push((r.values, r.sensitive));
+        out.now.push(View::new(r.values, r.sensitive));
         match changes.get(r.address) {
-            Some(c) if c.action == Action::Create => created = true,
-            Some(c) if c.action != Action::NoOp => before.push((c.values.before, c.values.before_sensitive)),
-            _ => before.push((r.values, r.sensitive)),
+            Some(c) if c.action == Action::Create => out.created = true,
+            Some(c) if c.action != Action::NoOp => {
+                out.before.push(View::new(c.values.before, c.values.before_sensitive))
+            }
+            _ => out.before.push(View::new(r.values, r.sensitive)),
         }
     }
-    ((now, before), created)
+    out
 }
 
 fn compare_attr(
     entry: &Parity,
     attr: &AttrPath,
-    s: &Group<'_>,
-    p: &Group<'_>,
-    s_changes: &HashMap<&str, &ResourceChange<'_>>,
+    (s, p): (&Sides<'_>, &Sides<'_>),
+    p_group: &Group<'_>,
     p_changes: &HashMap<&str, &ResourceChange<'_>>,
     cx: Cx<'_>,
 ) -> Option<Note> {
     let cmp = entry.compare;
-    let ((s_now, s_before), s_created) = sides(s, s_changes);
-    let ((p_now, p_before), p_created) = sides(p, p_changes);
-    let sv = seen_values(&s_now, attr, cmp, Env::Staging, cx)?;
-    let pv = seen_values(&p_now, attr, cmp, Env::Prod, cx)?;
+    let (s_now, s_before, s_created) = (&s.now, &s.before, s.created);
+    let (p_now, p_before, p_created) = (&p.now, &p.before, p.created);
+    let sv = seen_values(s_now, attr, cmp, Env::Staging, cx)?;
+    let pv = seen_values(p_now, attr, cmp, Env::Prod, cx)?;
     if !differ(&sv, &pv, cmp) {
         return None;
     }
-    let sb = seen_values(&s_before, attr, cmp, Env::Staging, cx);
-    let pb = seen_values(&p_before, attr, cmp, Env::Prod, cx);
+    let sb = seen_values(s_before, attr, cmp, Env::Staging, cx);
+    let pb = seen_values(p_before, attr, cmp, Env::Prod, cx);
     let was_different = match (&sb, &pb) {
         (Some(sb), Some(pb)) => differ(sb, pb, cmp),
         _ => false,
@@ -559,7 +577,7 @@ fn compare_attr(
         Comparison::Major(None) => " (compared by major version)".to_owned(),
         Comparison::Presence => " (set in one, not the other)".to_owned(),
     };
-    let changes: Vec<String> = p
+    let changes: Vec<String> = p_group
         .instances
         .iter()
         .filter(|r| p_changes.get(r.address).is_some_and(|c| c.is_change()))
@@ -568,7 +586,7 @@ fn compare_attr(
     Some(Note {
         id: RuleId::ParityKind,
         env: Env::Prod,
-        address: p.address.to_owned(),
+        address: p_group.address.to_owned(),
         changes,
         message: format!(
             "`{}` differs in kind{what}: staging {}, prod {}; {origin_of_gap}. Expected: {}",
@@ -599,9 +617,10 @@ mod tests {
             serde_json::to_string(&json!({"settings": [{"ip": [{"on": true}, {"on": false}]}], "n": null})).unwrap();
         let raw: &RawValue = serde_json::from_str(&raw).unwrap();
         let keys = |s: &str| s.split('.').map(str::to_owned).collect::<Vec<_>>();
-        assert_eq!(leaves(Some(raw), &keys("settings.ip.on")), Some(vec![json!(true), json!(false)]));
-        assert_eq!(leaves(Some(raw), &keys("n.x")), Some(vec![]));
-        assert_eq!(leaves(Some(raw), &keys("missing")), None);
+        let view = View::new(Some(raw), None);
+        assert_eq!(view.leaves(&keys("settings.ip.on")), Some(vec![json!(true), json!(false)]));
+        assert_eq!(view.leaves(&keys("n.x")), Some(vec![]));
+        assert_eq!(view.leaves(&keys("missing")), None);
         assert!(marked(&json!({"settings": [{"ip": true}]}), &keys("settings.ip.on")));
         assert!(!marked(&json!({"settings": [{"other": true}]}), &keys("settings.ip.on")));
     }
