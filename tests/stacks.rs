@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod support;
+
 const TG: [&str; 4] = ["--staging", "testdata/stacks/terragrunt/staging", "--prod", "testdata/stacks/terragrunt/prod"];
 const PATTERN: [&str; 2] = ["--plans", "testdata/stacks/plans/{stack}/{env}.json"];
 
@@ -326,6 +328,7 @@ fn text_rolls_up_every_stack_then_shows_those_with_something_to_show() {
     assert!(db > table_end);
     assert!(out[db..].contains("aws_db_instance.app"));
     assert!(!out.contains("\u{1b}["), "no colour with --color never");
+    assert!(out.contains("(no staging plan for this stack)"), "a prod-only stack says so");
 }
 
 #[test]
@@ -432,4 +435,36 @@ fn check_takes_several_plans_or_a_directory() {
     let report: Value = serde_json::from_str(&out).unwrap();
     let names: Vec<String> = stacks(&report).keys().cloned().collect();
     assert_eq!(names, ["testdata/pairs/nothing-to-do/prod.json", "testdata/plans/stateful-replace-db.json"]);
+}
+
+#[test]
+fn comment_posts_one_comment_for_every_stack() {
+    const TOKEN: &str = "ghp_stacks-test-token-0123456789";
+    let forge = support::MockForge::github(TOKEN);
+    for _ in 0..2 {
+        let out = Command::cargo_bin("plangate")
+            .unwrap()
+            .env_clear()
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("PLANGATE_RETRY_BASE_MS", "5")
+            .args(["comment", "github", "--api-url", &forge.api_url(), "--comment-id", "prod-gate"])
+            .args(["--repo", support::GH_REPO, "--number", &support::GH_PR.to_string(), "--today", "2026-11-24"])
+            .args(PATTERN)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        // The CI log gets the text roll-up.
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("12 stacks: 3 blocked"), "{stdout}");
+    }
+    let comments = forge.comments();
+    assert_eq!(comments.len(), 1, "one comment for all stacks, updated in place");
+    let body = &comments[0].body;
+    assert!(body.starts_with("<!-- plangate:prod-gate -->\n"));
+    assert!(body.chars().count() <= 65_536);
+    for (name, _) in VERDICTS {
+        assert!(body.contains(name), "{name} missing from the comment");
+    }
+    let visible = &body[..body.find("<details").unwrap()];
+    assert_eq!(visible.lines().filter(|l| l.contains("**block**")).count(), 4, "{visible}");
 }
