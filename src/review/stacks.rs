@@ -121,3 +121,91 @@ pub fn staging_only(staging: &Plan<'_>, policy: &Policy) -> StackOutcome {
     let verdict = verdict_of(&findings);
     StackOutcome::StagingOnly { staging: super::plan_info(staging), findings, verdict }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Source, parse_plan};
+    use crate::policy::{Date, parse_str};
+    use crate::review::{MatchStatus, Options, review_prod_only};
+    use crate::rules::Level;
+
+    fn source(path: &str) -> Source {
+        Source::new(path, std::fs::read(path).unwrap())
+    }
+
+    fn opts() -> Options {
+        Options { today: Date::parse("2026-11-24").unwrap(), approved: None, attribute_diffs: false, env: Env::Prod }
+    }
+
+    fn ids(findings: &[Finding]) -> Vec<(&str, Level)> {
+        findings.iter().filter(|f| f.counts()).map(|f| (f.id.name(), f.level)).collect()
+    }
+
+    #[test]
+    fn a_staging_only_stack_is_info_unless_policy_raises_it() {
+        let src = source("testdata/pairs/same-change/staging.json");
+        let plan = parse_plan(&src).unwrap();
+        let default = crate::policy::load_paths(&[], true).unwrap();
+        let outcome = staging_only(&plan, &default);
+        let StackOutcome::StagingOnly { findings, verdict, staging } = &outcome else { panic!("staging-only") };
+        assert_eq!(ids(findings), [("stack-not-in-prod", Level::Info)]);
+        assert_eq!(*verdict, Verdict::Pass);
+        assert_eq!(staging.file, "testdata/pairs/same-change/staging.json");
+        let strict = parse_str("strict.toml", "[levels]\n\"stack-not-in-prod\" = \"block\"\n").unwrap();
+        let StackOutcome::StagingOnly { verdict, .. } = staging_only(&plan, &strict) else { panic!() };
+        assert_eq!(verdict, Verdict::Block);
+    }
+
+    #[test]
+    fn a_prod_only_stack_has_no_staging_counterpart_for_any_change() {
+        let src = source("testdata/plans/stateful-replace-db.json");
+        let plan = parse_plan(&src).unwrap();
+        let policy = crate::policy::load_paths(&[], false).unwrap();
+        let r = review_prod_only(&plan, &policy, &opts());
+        assert_eq!((r.command(), r.staging().is_none(), r.checked_as()), ("review", true, None));
+        let found = ids(&r.findings);
+        assert!(found.contains(&("stack-not-in-staging", Level::Warn)), "{found:?}");
+        assert!(found.contains(&("stateful-destroy", Level::Block)), "{found:?}");
+        assert!(!r.changes.is_empty());
+        for c in &r.changes {
+            let m = c.staging.as_ref().unwrap();
+            assert_eq!(
+                (m.status, m.description.as_deref()),
+                (MatchStatus::Absent, Some(super::super::NO_STAGING_PLAN))
+            );
+            let about: Vec<&str> = c.findings.iter().map(|&i| r.findings[i].id.name()).collect();
+            assert!(about.contains(&"not-in-staging"), "{}: {about:?}", c.address);
+        }
+        // Nothing compared with a staging plan that does not exist.
+        for id in ["type-not-in-staging", "parity-kind", "version-mismatch", "staging-not-approved", "staging-only"] {
+            assert!(!found.iter().any(|(f, _)| *f == id), "{id} in {found:?}");
+        }
+    }
+
+    #[test]
+    fn the_overall_verdict_is_the_worst_stack_and_counts_add_up() {
+        let (s, p) =
+            (source("testdata/plans/stateful-replace-db.json"), source("testdata/pairs/same-change/staging.json"));
+        let (blocking, quiet) = (parse_plan(&s).unwrap(), parse_plan(&p).unwrap());
+        let policy = crate::policy::load_paths(&[], false).unwrap();
+        let strict = parse_str("strict.toml", "[levels]\n\"stack-not-in-prod\" = \"warn\"\n").unwrap();
+        let stacks = Stacks::new(
+            "review",
+            vec![
+                Stack { name: "a".into(), outcome: staging_only(&quiet, &policy) },
+                Stack {
+                    name: "b".into(),
+                    outcome: StackOutcome::Reviewed(Box::new(review_prod_only(&blocking, &policy, &opts()))),
+                },
+                Stack { name: "c".into(), outcome: staging_only(&quiet, &strict) },
+            ],
+        );
+        assert_eq!(stacks.verdict, Verdict::Block);
+        assert_eq!(stacks.verdict_counts(), (1, 1, 1));
+        assert!(stacks.stacks.iter().all(Stack::has_something_to_show));
+        assert_eq!(stacks.stacks[0].change_count(), 0);
+        assert!(stacks.stacks[1].change_count() > 0);
+        assert_eq!(Stacks::new("review", Vec::new()).verdict, Verdict::Pass);
+    }
+}

@@ -305,7 +305,8 @@ impl Pattern {
         for f in files {
             let path = full(&f);
             let Some(b) = self.bind(&path)? else { continue };
-            let name = b.stack.unwrap_or_default().to_owned();
+            // Without `{stack}` there is one stack: call it by the pattern.
+            let name = b.stack.unwrap_or(&self.text).to_owned();
             let entry = by_stack.entry(name.clone()).or_insert(StackPlans { name, staging: None, prod: None });
             match b.env {
                 Some("staging") => entry.staging = Some(path.clone()),
@@ -586,6 +587,17 @@ mod tests {
                     Some(e.s("out/prod/net/vpc/tfplan.json").as_str())
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn a_pattern_without_stack_is_one_stack_named_by_the_pattern() {
+        let d = tree(&["plans/staging.json", "plans/prod.json"]);
+        let pat = format!("{}/plans/{{env}}.json", d.path.display());
+        let got = Pattern::parse(&pat).unwrap().discover().unwrap();
+        assert_eq!(
+            stacks_of(&got),
+            vec![(pat.as_str(), Some(d.s("plans/staging.json").as_str()), Some(d.s("plans/prod.json").as_str()))]
         );
     }
 
