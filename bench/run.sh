@@ -6,14 +6,15 @@
 #   bench/run.sh 1000 200000     # any sizes
 #
 # Needs python3, jq and GNU time (/usr/bin/time). Plans are generated with
-# ../shared/bench/genplan.py (or $GENPLAN) into $BENCH_DIR (default
-# /tmp/plangate-bench) and reused across runs. No timing is asserted: this
-# only reports numbers (see docs/performance.md).
+# bench/genplan.py (or another generator with the same flags, $GENPLAN) into
+# $BENCH_DIR (default /tmp/plangate-bench) and reused across runs. No timing
+# is asserted: this only reports numbers (see docs/performance.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-genplan=${GENPLAN:-../shared/bench/genplan.py}
-dir=${BENCH_DIR:-/tmp/plangate-bench}
+genplan=${GENPLAN:-bench/genplan.py}
+# Plans from another generator are kept apart from bench/genplan.py's.
+dir=${BENCH_DIR:-/tmp/plangate-bench/$([ -n "${GENPLAN:-}" ] && echo external || echo small)}
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000 50000)
 mkdir -p "$dir"

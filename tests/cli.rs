@@ -326,7 +326,12 @@ fn rules_lists_and_explains_ids() {
     let out = plangate().arg("rules").output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("stateful-destroy") && text.contains("block"));
-    plangate().args(["rules", "--explain", "escalated"]).assert().success();
+    let out = plangate().args(["rules", "--explain", "escalated"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("escalated (default level: warn)\n"), "{text}");
+    // No path into a source checkout the user may not have.
+    assert!(!text.contains("docs/rules.md") || text.contains("://"), "{text}");
     plangate().args(["rules", "--explain", "nope"]).assert().code(2);
 }
 

@@ -239,3 +239,98 @@ fn a_comment_that_cannot_be_posted_exits_2_after_printing_the_report() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stdout).contains("stateful-destroy"));
 }
+
+#[test]
+fn an_exception_is_valid_through_its_date_in_every_format_and_expired_the_next_day() {
+    let dir = scratch_dir("expiry");
+    let policy = dir.join("policy.toml");
+    std::fs::write(
+        &policy,
+        "[[exception]]\nrule = \"stateful-destroy\"\naddress = \"aws_db_instance.*\"\nreason = \"migration CHG-1\"\n\
+         expires = 2026-12-31\n",
+    )
+    .unwrap();
+    let run = |today: &str, format: &str| {
+        let out = plangate()
+            .args(["check", "testdata/plans/stateful-replace-db.json", "--color", "never", "--format", format])
+            .args(["--today", today, "--policy"])
+            .arg(&policy)
+            .output()
+            .unwrap();
+        (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap())
+    };
+    // The last day: waived, and every human format says so in the same words.
+    for format in ["text", "markdown"] {
+        let (_, out) = run("2026-12-31", format);
+        // Markdown escapes punctuation (`2026\-12\-31`); GitHub shows it without the backslashes.
+        let shown = out.replace('\\', "");
+        assert!(shown.contains("(valid through 2026-12-31)"), "{format}: {out}");
+        assert!(!out.contains("exception-expired"), "{format}: {out}");
+    }
+    let (_, json) = run("2026-12-31", "json");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let waived: Vec<&serde_json::Value> =
+        v["findings"].as_array().unwrap().iter().filter(|f| !f["waived"].is_null()).collect();
+    assert!(!waived.is_empty() && waived.iter().all(|f| f["waived"]["expires"] == "2026-12-31"), "{json}");
+    // The next day: nothing is waived, and the expiry finding uses the same words.
+    let (code, out) = run("2027-01-01", "text");
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("exception-expired") && out.contains("was valid through 2026-12-31 and no longer applies"),
+        "{out}"
+    );
+    let (_, json) = run("2027-01-01", "json");
+    assert!(!json.contains("\"waived\": {"), "{json}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn policy_validate_counts_the_users_files_only() {
+    let dir = scratch_dir("validate");
+    let policy = dir.join("p.toml");
+    std::fs::write(&policy, "[[stateful]]\ntype = \"my_db\"\nreason = \"ours\"\n").unwrap();
+    let out = plangate().args(["policy", "validate"]).arg(&policy).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "policy OK: 1 file(s): 1 stateful entries, 0 disruptive entries, 0 rules, 0 exceptions, on top of the built-in pack\n"
+    );
+    let out = plangate().args(["policy", "validate", "--no-default-policy"]).arg(&policy).output().unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "policy OK: 1 file(s): 1 stateful entries, 0 disruptive entries, 0 rules, 0 exceptions\n"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn policy_show_lists_each_ignore_path_once_and_aligns_long_ids() {
+    let dir = scratch_dir("show");
+    let policy = dir.join("p.toml");
+    let long = "no-deletes-of-anything-in-the-payments-account";
+    std::fs::write(
+        &policy,
+        format!(
+            "[compare]\nignore_paths = [\"tags_all\", \"tags_all\", \"labels\"]\n\n[[rule]]\nid = \"{long}\"\n\
+             level = \"warn\"\nmessage = \"m\"\nactions = [\"delete\"]\n"
+        ),
+    )
+    .unwrap();
+    let out = plangate().args(["policy", "show"]).arg(&policy).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let ignore = text.lines().find(|l| l.trim_start().starts_with("ignore_paths:")).unwrap();
+    assert_eq!(ignore.trim(), "ignore_paths: tags_all, labels", "{text}");
+    // The level column starts at the same place on every id line.
+    let level_at = |l: &str| l.find(" block ").or_else(|| l.find(" warn ")).or_else(|| l.find(" info "));
+    let ids: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("# finding levels"))
+        .skip(1)
+        .filter(|l| l.starts_with("  ") && level_at(l).is_some())
+        .take_while(|l| !l.starts_with('#'))
+        .collect();
+    assert!(ids.iter().any(|l| l.contains(long)), "{text}");
+    let columns: std::collections::BTreeSet<usize> = ids.iter().filter_map(|l| level_at(l)).collect();
+    assert_eq!(columns.len(), 1, "levels not aligned:\n{}", ids.join("\n"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -53,14 +53,7 @@ pub fn run(settings: Settings) -> Result<ExitCode> {
         Settings::Fingerprint { plans } => run_fingerprint(&plans),
         Settings::PolicyValidate { paths, no_default_policy } => {
             let policy = load_policy(&paths, no_default_policy)?;
-            println!(
-                "policy OK: {} file(s), {} stateful entries, {} disruptive entries, {} rules, {} exceptions",
-                policy.files.len(),
-                policy.stateful.len(),
-                policy.disruptive.len(),
-                policy.rules.len(),
-                policy.exceptions.len()
-            );
+            println!("{}", validated(&policy, no_default_policy));
             Ok(ExitCode::SUCCESS)
         }
         Settings::PolicyShow { paths, no_default_policy } => {
@@ -159,10 +152,14 @@ fn run_rules(explain: Option<RuleId>) -> Result<ExitCode> {
     match explain {
         Some(id) => {
             let r = id.info();
-            out.push_str(&format!(
-                "{} (default level: {})\n\n{}\n\n{}\n\nDocs: docs/rules.md#{}\n",
-                r.id, r.level, r.summary, r.explain, r.id
-            ));
+            out.push_str(&format!("{} (default level: {})\n\n{}\n\n{}\n", r.id, r.level, r.summary, r.explain));
+            // Only a link that works where the binary was installed: the
+            // published repository's docs for this version, if it has one.
+            let repo = env!("CARGO_PKG_REPOSITORY");
+            if !repo.is_empty() {
+                let version = env!("CARGO_PKG_VERSION");
+                out.push_str(&format!("\nDocs: {repo}/blob/v{version}/docs/rules.md#{}\n", r.id));
+            }
         }
         None => {
             for r in rules::RULES {
@@ -308,6 +305,24 @@ fn check_plans(args: &[String], env: Env, gate: &Gate, attribute_diffs: bool) ->
     })
     .map_err(load_errors)?;
     Ok(outcome("check", plans, outcomes, |_| !one_dir))
+}
+
+/// `policy validate`'s answer: what the user's files hold (the built-in
+/// pack is only mentioned, its hundreds of entries would hide the user's).
+fn validated(policy: &Policy, no_default: bool) -> String {
+    let user = |o: &policy::Origin| !o.is_builtin();
+    let files = policy.files.iter().filter(|f| !f.starts_with(policy::BUILTIN_PREFIX)).count();
+    let mut s = format!(
+        "policy OK: {files} file(s): {} stateful entries, {} disruptive entries, {} rules, {} exceptions",
+        policy.stateful.iter().filter(|e| user(&e.origin)).count(),
+        policy.disruptive.iter().filter(|e| user(&e.origin)).count(),
+        policy.rules.iter().filter(|e| user(&e.origin)).count(),
+        policy.exceptions.iter().filter(|e| user(&e.origin)).count(),
+    );
+    if !no_default {
+        s.push_str(", on top of the built-in pack");
+    }
+    s
 }
 
 fn load_policy(paths: &[PathBuf], no_default: bool) -> Result<Policy> {

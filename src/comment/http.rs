@@ -319,11 +319,11 @@ impl<'a> Client<'a> {
         if let Some(secs) = reply.header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
             return Duration::from_secs(secs).min(cap);
         }
-        if reply.header("x-ratelimit-remaining").map(str::trim) == Some("0") {
-            if let Some(reset) = reply.header("x-ratelimit-reset").and_then(|v| v.trim().parse::<u64>().ok()) {
-                let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-                return Duration::from_secs(reset.saturating_sub(now) + 1).min(cap);
-            }
+        if reply.header("x-ratelimit-remaining").map(str::trim) == Some("0")
+            && let Some(reset) = reply.header("x-ratelimit-reset").and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            return Duration::from_secs(reset.saturating_sub(now) + 1).min(cap);
         }
         self.settings.backoff(retry)
     }

@@ -371,10 +371,10 @@ pub fn post(opts: &CommentOptions, target: &Target, body: &str) -> Result<Outcom
         Behaviour::Update => ours.first(),
         Behaviour::New | Behaviour::DeleteAndNew => ours.last(),
     };
-    if opts.skip_if_unchanged {
-        if let Some(c) = compared.filter(|c| same_body(&c.body, body)) {
-            return Ok(Outcome::Unchanged { url: c.url.clone(), id: c.id, duplicates: ours.len() - 1 });
-        }
+    if opts.skip_if_unchanged
+        && let Some(c) = compared.filter(|c| same_body(&c.body, body))
+    {
+        return Ok(Outcome::Unchanged { url: c.url.clone(), id: c.id, duplicates: ours.len() - 1 });
     }
 
     match opts.behaviour {

@@ -31,6 +31,16 @@ pub struct Origin {
     pub line: usize,
 }
 
+/// How the built-in pack's files are named in origins (`builtin:aws.toml`).
+pub const BUILTIN_PREFIX: &str = "builtin:";
+
+impl Origin {
+    /// Whether the item comes from the built-in pack, not a user's file.
+    pub fn is_builtin(&self) -> bool {
+        self.file.starts_with(BUILTIN_PREFIX)
+    }
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.file, self.line)
@@ -266,6 +276,31 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::RuleId;
+
+    #[test]
+    fn levels_are_the_registry_default_unless_overridden_last_file_wins() {
+        let none = parse_str("p.toml", "").unwrap();
+        for r in crate::rules::RULES {
+            assert_eq!(none.builtin_level(r.id), (r.level, None), "{}", r.id);
+        }
+        let p = parse::parse_files(&[
+            ("a.toml", "[levels]\ndestructive = \"block\"\ndrift = \"warn\"\n"),
+            ("b.toml", "[levels]\ndrift = \"info\"\nmy-rule = \"block\"\n"),
+            (
+                "c.toml",
+                "[[rule]]\nid = \"my-rule\"\nlevel = \"warn\"\nmessage = \"m\"\n\
+                 [[rule]]\nid = \"other\"\nlevel = \"warn\"\nmessage = \"m\"\n",
+            ),
+        ])
+        .unwrap();
+        let at = |file: &str, line| Some(Origin { file: file.into(), line });
+        assert_eq!(p.builtin_level(RuleId::Destructive), (Level::Block, at("a.toml", 2).as_ref()));
+        assert_eq!(p.builtin_level(RuleId::Drift), (Level::Info, at("b.toml", 2).as_ref()));
+        assert_eq!(p.builtin_level(RuleId::StatefulDestroy), (Level::Block, None));
+        assert_eq!(p.rule_level(&p.rules[0]), (Level::Block, at("b.toml", 3).as_ref()));
+        assert_eq!(p.rule_level(&p.rules[1]), (Level::Warn, None));
+    }
 
     #[test]
     fn level_overrides_win_over_defaults() {

@@ -41,7 +41,7 @@ pub fn load_paths(paths: &[PathBuf], no_default: bool) -> Result<Policy, Vec<Pro
     let mut loader = Loader::default();
     if !no_default {
         for (name, text) in super::BUILTIN_FILES {
-            loader.file(&format!("builtin:{name}"), text);
+            loader.file(&format!("{}{name}", super::BUILTIN_PREFIX), text);
         }
     }
     for path in paths {
@@ -72,6 +72,16 @@ pub fn load_paths(paths: &[PathBuf], no_default: bool) -> Result<Policy, Vec<Pro
 pub fn parse_str(name: &str, text: &str) -> Result<Policy, Vec<Problem>> {
     let mut loader = Loader::default();
     loader.file(name, text);
+    loader.finish()
+}
+
+/// Parses several named texts in order, as files are read, with nothing else.
+#[cfg(test)]
+pub(super) fn parse_files(files: &[(&str, &str)]) -> Result<Policy, Vec<Problem>> {
+    let mut loader = Loader::default();
+    for (name, text) in files {
+        loader.file(name, text);
+    }
     loader.finish()
 }
 
@@ -271,7 +281,11 @@ impl Loader {
                     );
                     None
                 } else if !is_kebab(&id) {
-                    self.problem(ctx, &sp, format!("rule id `{id}` must be kebab-case (`no-prod-iam-deletes`)"));
+                    let hint = match kebab_case(&id) {
+                        Some(k) => format!(": `{k}`"),
+                        None => " (lowercase words joined by `-`)".to_owned(),
+                    };
+                    self.problem(ctx, &sp, format!("rule id `{id}` must be kebab-case{hint}"));
                     None
                 } else if self.policy.rules.iter().any(|r| r.id == id) {
                     self.problem(ctx, &sp, format!("rule id `{id}` is defined twice"));
@@ -552,6 +566,32 @@ fn quoted_list(items: &[&str]) -> String {
     items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
 }
 
+/// The id in kebab case (`NoDeletes`, `no_deletes` -> `no-deletes`), if
+/// that makes a valid id.
+fn kebab_case(id: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in id.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else if c == '_' || c == ' ' || c == '-' {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+            prev_lower = false;
+        } else {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        }
+    }
+    let out = out.trim_matches('-').to_owned();
+    is_kebab(&out).then_some(out)
+}
+
 fn is_kebab(id: &str) -> bool {
     !id.is_empty()
         && !id.starts_with('-')
@@ -738,6 +778,15 @@ destructive = "fatal"
                 "{p:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_rule_id_that_is_not_kebab_case_is_shown_in_kebab_case() {
+        let rule = |id: &str| problems(&format!("[[rule]]\nid = \"{id}\"\nlevel = \"warn\"\nmessage = \"m\"\n"));
+        assert_eq!(rule("NoDeletes"), ["p.toml:2:6: rule id `NoDeletes` must be kebab-case: `no-deletes`"]);
+        assert_eq!(rule("no_prod_IAM"), ["p.toml:2:6: rule id `no_prod_IAM` must be kebab-case: `no-prod-iam`"]);
+        assert_eq!(rule("--"), ["p.toml:2:6: rule id `--` must be kebab-case (lowercase words joined by `-`)"]);
+        assert!(rule("no-deletes-2").is_empty());
     }
 
     #[test]

@@ -12,17 +12,20 @@ pub fn show(p: &Policy) -> String {
     for f in &p.files {
         let _ = writeln!(s, "  {f}");
     }
+    // One column width for built-in and custom ids, however long.
+    let width =
+        rules::RULES.iter().map(|r| r.id.name().len()).chain(p.rules.iter().map(|r| r.id.len())).max().unwrap_or(0);
     let _ = writeln!(s, "\n# finding levels");
     for r in rules::RULES {
         let (level, origin) = p.builtin_level(r.id);
         let from = origin.map_or("built-in default".to_owned(), ToString::to_string);
-        let _ = writeln!(s, "  {:<22} {:<6} ({from})", r.id, level.name());
+        let _ = writeln!(s, "  {:<width$} {:<6} ({from})", r.id, level.name());
     }
     if !p.rules.is_empty() {
         let _ = writeln!(s, "\n# custom rules");
         for r in &p.rules {
             let (level, _) = p.rule_level(r);
-            let _ = writeln!(s, "  {:<22} {:<6} {}  [{}]", r.id, level.name(), r.message, r.origin);
+            let _ = writeln!(s, "  {:<width$} {:<6} {}  [{}]", r.id, level.name(), r.message, r.origin);
         }
     }
     let _ = writeln!(s, "\n# stateful resources ({})", p.stateful.len());
@@ -65,12 +68,18 @@ pub fn show(p: &Policy) -> String {
     if !p.exceptions.is_empty() {
         let _ = writeln!(s, "\n# exceptions");
         for e in &p.exceptions {
-            let until = e.expires.map_or("no expiry".to_owned(), |d| format!("until {d}"));
+            let until = e.expires.map_or("no expiry".to_owned(), |d| crate::review::valid_through(&d.to_string()));
             let _ = writeln!(s, "  {} at {} ({until}): {}  [{}]", e.rule, e.address.text, e.reason, e.origin);
         }
     }
     let _ = writeln!(s, "\n# compare");
-    let ignored: Vec<&str> = p.ignore_paths.iter().map(|p| p.text.as_str()).collect();
+    // The same path from several files is one entry.
+    let mut ignored: Vec<&str> = Vec::new();
+    for path in &p.ignore_paths {
+        if !ignored.contains(&path.text.as_str()) {
+            ignored.push(&path.text);
+        }
+    }
     let _ =
         writeln!(s, "  ignore_paths: {}", if ignored.is_empty() { "(none)".to_owned() } else { ignored.join(", ") });
     for m in &p.address_maps {

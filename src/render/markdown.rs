@@ -694,8 +694,8 @@ fn finding_line(g: &FindingGroup<'_>, reviewing: bool, short: bool) -> String {
                 md_code(&w.origin.to_string()),
                 md_text(&w.reason)
             ));
-            if let Some(expires) = &w.expires {
-                s.push_str(&format!(" (valid through {})", md_text(expires)));
+            if let Some(validity) = w.validity() {
+                s.push_str(&format!(" ({})", md_text(&validity)));
             }
         }
     }

@@ -175,7 +175,7 @@ fn finding_group(
             "        waived by {}: {}{}",
             terminal(&waiver.origin.to_string()),
             terminal(&waiver.reason),
-            waiver.expires.as_ref().map_or(String::new(), |d| format!(" (valid through {d})"))
+            waiver.validity().map_or(String::new(), |v| format!(" ({})", terminal(&v)))
         )?;
     }
     if kind != FindingKind::Blocking {

@@ -34,8 +34,11 @@ pub(super) fn apply(found: &mut Findings<'_>, today: Date) {
                 None,
                 None,
                 format!(
-                    "the exception for `{}` at `{}` expired on {d} and no longer applies (reason was: {})",
-                    e.rule, e.address.text, e.reason
+                    "the exception for `{}` at `{}` was {} and no longer applies (reason was: {})",
+                    e.rule,
+                    e.address.text,
+                    super::valid_through(&d.to_string()),
+                    e.reason
                 ),
                 Some(e.origin.clone()),
             );

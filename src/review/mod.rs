@@ -99,8 +99,23 @@ impl Verdict {
 #[derive(Clone, Debug, Serialize)]
 pub struct Waiver {
     pub reason: String,
+    /// The last day the exception applies (`expires` in the policy).
     pub expires: Option<String>,
     pub origin: Origin,
+}
+
+impl Waiver {
+    /// How long the exception applies, in the words every format uses:
+    /// `valid through 2026-12-31` (it expires from the next day).
+    pub fn validity(&self) -> Option<String> {
+        self.expires.as_deref().map(valid_through)
+    }
+}
+
+/// `valid through DATE`: the one wording for an exception's `expires` date,
+/// the last day it applies.
+pub fn valid_through(date: &str) -> String {
+    format!("valid through {date}")
 }
 
 /// One finding.
