@@ -288,10 +288,10 @@ fn identity(opts: &CommentOptions, forge: &dyn Forge, client: &Client<'_>) -> Re
         return Ok(login.clone());
     }
     let asked = client.send(Method::Get, &forge.user_url(), None);
-    if let Err(e) = &asked {
-        if e.downcast_ref::<DeadlineExceeded>().is_some() {
-            return Err(asked.unwrap_err());
-        }
+    if let Err(e) = &asked
+        && e.downcast_ref::<DeadlineExceeded>().is_some()
+    {
+        return Err(asked.unwrap_err());
     }
     if let Some(login) = asked.ok().and_then(|r| forge.parse_user(&r.body)) {
         return Ok(login);

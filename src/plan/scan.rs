@@ -156,10 +156,10 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
                     end_member(bytes, &mut frames[..depth], i)?;
                 }
                 depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    if let Some((k, start)) = member.take() {
-                        scanned.members.push((k, start..i));
-                    }
+                if depth == 0
+                    && let Some((k, start)) = member.take()
+                {
+                    scanned.members.push((k, start..i));
                 }
                 i += 1;
             }
@@ -172,10 +172,10 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
                     } else {
                         f.index += 1;
                     }
-                    if depth == 1 {
-                        if let Some((k, start)) = member.take() {
-                            scanned.members.push((k, start..i));
-                        }
+                    if depth == 1
+                        && let Some((k, start)) = member.take()
+                    {
+                        scanned.members.push((k, start..i));
                     }
                 }
                 i += 1;
@@ -349,10 +349,10 @@ fn string_end(bytes: &[u8], start: usize) -> Result<usize, usize> {
             i = at + 2;
         }
         // A high surrogate must be followed immediately by its pair.
-        if let Some(h) = pending_high {
-            if bytes.get(i..i + 2) != Some(b"\\u") {
-                return Err(h);
-            }
+        if let Some(h) = pending_high
+            && bytes.get(i..i + 2) != Some(b"\\u")
+        {
+            return Err(h);
         }
         if i >= bytes.len() {
             return Ok(bytes.len());
@@ -430,11 +430,12 @@ pub fn path_at(bytes: &[u8], offset: usize) -> String {
                     }
                     (j + 1).min(bytes.len())
                 });
-                if let Some(f) = frames.last_mut() {
-                    if f.object && f.expect_key {
-                        f.expect_key = false;
-                        f.key = i..end;
-                    }
+                if let Some(f) = frames.last_mut()
+                    && f.object
+                    && f.expect_key
+                {
+                    f.expect_key = false;
+                    f.key = i..end;
                 }
                 i = end;
             }
