@@ -58,6 +58,12 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         explain: Option<String>,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand, Debug)]

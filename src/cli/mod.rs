@@ -63,6 +63,14 @@ pub fn run(settings: Settings) -> Result<ExitCode> {
         }
         Settings::Rules { explain } => run_rules(explain),
         Settings::Comment(c) => run_comment(*c),
+        Settings::Completions(shell) => {
+            // Into a buffer first: clap_complete panics when its writer fails (a closed pipe).
+            let mut cmd = <args::Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "plangate", &mut script);
+            write_stdout(&script)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -122,6 +130,9 @@ fn run_comment(c: CommentSettings) -> Result<ExitCode> {
             write_stdout(&text)?;
             for (format, path) in &c.extra {
                 write_file(path, &render_report(&outcome, *format, false, &c.markdown)?, *format)?;
+            }
+            if let Some(path) = &c.step_summary {
+                append_step_summary(&outcome, path, &c.markdown);
             }
             let body = render_report(&outcome, Format::Markdown, false, &c.markdown)?;
             let body = String::from_utf8(body).context("the rendered comment is not UTF-8")?;
@@ -325,7 +336,13 @@ fn validated(policy: &Policy, no_default: bool) -> String {
     s
 }
 
+/// The policy directory loaded when no `--policy` is given, if it exists in
+/// the working directory (like `.github/` or `.tflint.hcl`: found, not named).
+pub const DEFAULT_POLICY_DIR: &str = ".plangate";
+
 fn load_policy(paths: &[PathBuf], no_default: bool) -> Result<Policy> {
+    let discovered = [PathBuf::from(DEFAULT_POLICY_DIR)];
+    let paths = if paths.is_empty() && discovered[0].is_dir() { &discovered[..] } else { paths };
     policy::load_paths(paths, no_default).map_err(|problems| {
         let mut msg = format!("invalid policy ({} problem(s)):", problems.len());
         for p in &problems {
@@ -414,7 +431,41 @@ fn emit(outcome: &Outcome, report: &Report, fail_on: Level) -> Result<ExitCode> 
     for (format, path) in &report.extra {
         write_file(path, &render_report(outcome, *format, false, &report.markdown)?, *format)?;
     }
+    if let Some(path) = &report.step_summary {
+        append_step_summary(outcome, path, &report.markdown);
+    }
     Ok(exit_code(outcome.verdict(), fail_on))
+}
+
+/// GitHub's limit on one step's job summary.
+const STEP_SUMMARY_MAX_BYTES: usize = 1024 * 1024;
+
+/// Appends the Markdown report to the job summary file. Never fails the
+/// gate: a problem is one warning on stderr.
+fn append_step_summary(outcome: &Outcome, path: &Path, markdown: &MarkdownOptions) {
+    let body = match render_report(outcome, Format::Markdown, false, markdown) {
+        Ok(body) => body,
+        Err(e) => {
+            eprintln!("plangate: warning: job summary not written: {}", render::escape::stderr(&format!("{e:#}")));
+            return;
+        }
+    };
+    if body.len() > STEP_SUMMARY_MAX_BYTES {
+        eprintln!("plangate: warning: job summary not written: the report is over GitHub's 1 MiB limit");
+        return;
+    }
+    let written = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(&body).and_then(|()| f.write_all(b"\n")));
+    if let Err(e) = written {
+        eprintln!(
+            "plangate: warning: job summary `{}` not written: {}",
+            render::escape::stderr(&path.display().to_string()),
+            render::escape::stderr(&e.to_string())
+        );
+    }
 }
 
 /// 1 when the verdict reaches `fail_on`, else 0.

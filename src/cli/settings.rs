@@ -25,13 +25,35 @@ const MIN_MAX_CHARS: usize = 1000;
 
 /// One command, ready to run.
 pub enum Settings {
-    Review { inputs: Inputs, approved: Approved, gate: Gate, report: Report },
-    Check { plans: Vec<String>, env: Env, gate: Gate, report: Report },
-    Fingerprint { plans: Vec<String> },
-    PolicyValidate { paths: Vec<PathBuf>, no_default_policy: bool },
-    PolicyShow { paths: Vec<PathBuf>, no_default_policy: bool },
-    Rules { explain: Option<RuleId> },
+    Review {
+        inputs: Inputs,
+        approved: Approved,
+        gate: Gate,
+        report: Report,
+    },
+    Check {
+        plans: Vec<String>,
+        env: Env,
+        gate: Gate,
+        report: Report,
+    },
+    Fingerprint {
+        plans: Vec<String>,
+    },
+    PolicyValidate {
+        paths: Vec<PathBuf>,
+        no_default_policy: bool,
+    },
+    PolicyShow {
+        paths: Vec<PathBuf>,
+        no_default_policy: bool,
+    },
+    Rules {
+        explain: Option<RuleId>,
+    },
     Comment(Box<CommentSettings>),
+    /// `plangate completions SHELL`.
+    Completions(clap_complete::Shell),
 }
 
 /// Which plans `review` (and `comment`) reads.
@@ -72,13 +94,21 @@ pub struct Report {
     /// Colour in text written to a terminal.
     pub color: bool,
     pub markdown: MarkdownOptions,
+    /// `GITHUB_STEP_SUMMARY`: the job summary file the Markdown report is appended to.
+    pub step_summary: Option<PathBuf>,
 }
 
 impl Report {
     /// Whether any format written shows per-attribute diffs.
     pub fn needs_diffs(&self) -> bool {
-        std::iter::once(self.format).chain(self.extra.iter().map(|(f, _)| *f)).any(Format::shows_diffs)
+        self.step_summary.is_some()
+            || std::iter::once(self.format).chain(self.extra.iter().map(|(f, _)| *f)).any(Format::shows_diffs)
     }
+}
+
+/// The GitHub Actions job summary file, when the runner provides one.
+pub fn step_summary() -> Option<PathBuf> {
+    std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
 /// `plangate comment`.
@@ -91,6 +121,8 @@ pub struct CommentSettings {
     pub extra: Vec<(Format, PathBuf)>,
     /// Colour in the text report printed to standard output.
     pub color: bool,
+    /// `GITHUB_STEP_SUMMARY`, as for [`Report`].
+    pub step_summary: Option<PathBuf>,
     pub behaviour: Behaviour,
     pub skip_if_unchanged: bool,
     pub dry_run: bool,
@@ -140,6 +172,7 @@ impl Settings {
             }
             Command::Rules { explain } => Settings::Rules { explain: explain.as_deref().map(rule_id).transpose()? },
             Command::Comment(args) => Settings::Comment(Box::new(comment_settings(args)?)),
+            Command::Completions { shell } => Settings::Completions(shell),
         })
     }
 }
@@ -237,7 +270,14 @@ fn color_for(choice: ColorChoice, terminal: bool, env: &dyn Fn(&str) -> Option<s
 fn report(c: &Common) -> Result<Report> {
     let markdown = markdown(&c.comment_id, c.max_chars)?;
     let color = color(c.color, c.output.is_none());
-    Ok(Report { format: c.format, output: c.output.clone(), extra: c.report.clone(), color, markdown })
+    Ok(Report {
+        format: c.format,
+        output: c.output.clone(),
+        extra: c.report.clone(),
+        color,
+        markdown,
+        step_summary: step_summary(),
+    })
 }
 
 fn comment_settings(args: CommentArgs) -> Result<CommentSettings> {
@@ -266,6 +306,7 @@ fn comment_settings(args: CommentArgs) -> Result<CommentSettings> {
         markdown,
         extra: args.report,
         color: color(args.color, true),
+        step_summary: step_summary(),
         behaviour,
         skip_if_unchanged: args.skip_if_unchanged,
         dry_run: args.dry_run,
