@@ -51,6 +51,7 @@ for ((i = 0; i < max; i++)); do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bench: generating ${#missing[@]} plans of $per resources into $pool" >&2
+  # shellcheck disable=SC2016 # the inner script expands its own arguments
   printf '%s\n' "${missing[@]}" | xargs -P "$(nproc)" -L 1 sh -c \
     'mkdir -p "$(dirname "$4")" && python3 "$0" --resources "$1" --env "$2" --seed "$3" -o "$4" --quiet >/dev/null' \
     "$genplan" "$per"
@@ -69,7 +70,9 @@ for n in "${counts[@]}"; do
     done
   fi
   files=$(find "$dir" -name '*.json' | sort)
+  # shellcheck disable=SC2086 # one argument per file
   bytes=$(cat $files | wc -c)
+  # shellcheck disable=SC2086 # one argument per file
   cat $files >/dev/null
   # shellcheck disable=SC2086 # one argument per file
   read -r jq_wall jq_rss < <(measure jq -c . $files)
