@@ -122,6 +122,39 @@ impl Redactor {
         }
     }
 
+    /// `address` with every secret in it masked. Unlike [`Redactor::mask`],
+    /// a bare segment equal to a short secret stays: an address's bare
+    /// segments (`module.foo.null_resource.bar`) are configuration names,
+    /// which no value can become; values reach an address only as instance
+    /// keys (`["..."]`), which are masked, as is any copy of a 4+ character
+    /// secret anywhere in it.
+    pub fn mask_address<'s>(&self, address: &'s str) -> Cow<'s, str> {
+        if self.exact.is_empty() {
+            return Cow::Borrowed(address);
+        }
+        if self.exact.contains(address) {
+            return Cow::Borrowed(SENSITIVE);
+        }
+        let s = match &self.substrings {
+            Some(ac) if ac.is_match(address) => {
+                Cow::Owned(ac.replace_all(address, &vec![SENSITIVE; ac.patterns_len()]))
+            }
+            _ => Cow::Borrowed(address),
+        };
+        match self.mask_quoted(&s) {
+            Some(masked) => Cow::Owned(masked),
+            None => s,
+        }
+    }
+
+    /// Masks an address in place (see [`Redactor::mask_address`]).
+    pub fn mask_address_in_place(&self, s: &mut String) {
+        let masked = self.mask_address(s);
+        if masked != s.as_str() {
+            *s = masked.into_owned();
+        }
+    }
+
     /// Replaces each attribute-path segment (`.name` up to the next `.`,
     /// `[`, space or punctuation) that is exactly a short secret, which the
     /// substring pass leaves alone (`input.q7z` in a path or a message).
@@ -357,7 +390,8 @@ pub(super) fn mask_review(review: &mut Review, r: &Redactor) {
         mask_output(o, r);
     }
     for rb in &mut review.rollback {
-        for s in [&mut rb.address, &mut rb.before, &mut rb.after] {
+        r.mask_address_in_place(&mut rb.address);
+        for s in [&mut rb.before, &mut rb.after] {
             r.mask_in_place(s);
         }
     }
@@ -371,7 +405,7 @@ pub(super) fn mask_review(review: &mut Review, r: &Redactor) {
 fn mask_finding(f: &mut Finding, r: &Redactor) {
     r.mask_in_place(&mut f.message);
     if let Some(a) = &mut f.address {
-        r.mask_in_place(a);
+        r.mask_address_in_place(a);
     }
     if let Some(w) = &mut f.waived {
         r.mask_in_place(&mut w.reason);
@@ -379,20 +413,23 @@ fn mask_finding(f: &mut Finding, r: &Redactor) {
 }
 
 fn mask_change(c: &mut Change, r: &Redactor) {
-    r.mask_in_place(&mut c.address);
+    r.mask_address_in_place(&mut c.address);
     r.mask_in_place(&mut c.type_);
-    for s in [&mut c.previous_address, &mut c.deposed, &mut c.action_reason, &mut c.deferred, &mut c.stateful]
-        .into_iter()
-        .flatten()
-    {
+    if let Some(a) = &mut c.previous_address {
+        r.mask_address_in_place(a);
+    }
+    for s in [&mut c.deposed, &mut c.action_reason, &mut c.deferred, &mut c.stateful].into_iter().flatten() {
         r.mask_in_place(s);
     }
     for s in c.replace_paths.iter_mut().chain(&mut c.changed_paths).chain(&mut c.shape) {
         r.mask_in_place(s);
     }
     if let Some(m) = &mut c.staging {
-        for s in [&mut m.address, &mut m.description].into_iter().flatten() {
-            r.mask_in_place(s);
+        if let Some(a) = &mut m.address {
+            r.mask_address_in_place(a);
+        }
+        if let Some(d) = &mut m.description {
+            r.mask_in_place(d);
         }
         m.extra_paths.iter_mut().for_each(|s| r.mask_in_place(s));
         m.value_differences.iter_mut().for_each(|s| r.mask_in_place(s));
@@ -459,6 +496,12 @@ mod tests {
         let mut s = "hunter2-Sekrit".to_owned();
         r.mask_in_place(&mut s);
         assert_eq!(s, SENSITIVE);
+        // In an address, bare segments are configuration names (a resource
+        // called like a short secret); instance keys are values.
+        assert_eq!(r.mask_address("module.ab.null_resource.ab"), "module.ab.null_resource.ab");
+        assert_eq!(r.mask_address(r#"null_resource.ab["ab"]"#), r#"null_resource.ab["(sensitive)"]"#);
+        assert_eq!(r.mask_address(r#"x.y["k-hunter2-Sekrit"]"#), r#"x.y["k-(sensitive)"]"#);
+        assert_eq!(r.mask_address("ab"), SENSITIVE);
     }
 
     #[test]
