@@ -22,7 +22,7 @@ pub mod parity;
 pub mod redact;
 pub mod stacks;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 mod version;
 
 use std::collections::BTreeMap;
@@ -454,35 +454,40 @@ fn plan_info(plan: &Plan<'_>) -> PlanInfo {
 
 /// `plangate check`: one plan, destructive actions and policy.
 pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
+    gate_alone(plan, opts.env, policy, opts, Kind::Check { plan: plan_info(plan), env: opts.env })
+}
+
+/// One plan gated without a staging plan to compare with: `check`, or a
+/// prod-only stack (`kind` says which).
+fn gate_alone(plan: &Plan<'_>, env: Env, policy: &Policy, opts: &Options, kind: Kind) -> Review {
+    let without_staging = matches!(kind, Kind::ProdOnly { .. });
     let redactor = redact::Redactor::from_plans(&[plan]);
     let diffs = if opts.attribute_diffs { analyze::Diffs::All } else { analyze::Diffs::None };
     let analysed = analyze::analyze_plan(plan, policy, &redactor, diffs);
     let mut changes = analysed.changes;
+    if without_staging {
+        for c in &mut changes {
+            c.staging = Some(StagingMatch { description: Some(NO_STAGING_PLAN.to_owned()), ..StagingMatch::absent() });
+        }
+    }
     let mut drift = analyze::relevant_drift(plan, policy, &redactor, opts.attribute_diffs);
     let sources = analyze::sources(plan);
     let input = checks::Input {
         policy,
         plan,
-        env: opts.env,
+        env,
         changes: &changes,
         drift: &drift,
         sources: &sources,
         redactor: &redactor,
         staging: None,
-        stack_without_staging: false,
+        stack_without_staging: without_staging,
     };
     let mut found = checks::run(&input, policy);
     exceptions::apply(&mut found, opts.today);
     let (findings, rollback) = found.into_ordered(&mut changes, &mut [], &mut drift);
-    let mut review = Review {
-        kind: Kind::Check { plan: plan_info(plan), env: opts.env },
-        verdict: verdict_of(&findings),
-        findings,
-        changes,
-        drift,
-        outputs: analysed.outputs,
-        rollback,
-    };
+    let mut review =
+        Review { kind, verdict: verdict_of(&findings), findings, changes, drift, outputs: analysed.outputs, rollback };
     redact::mask_review(&mut review, &redactor);
     review
 }
@@ -552,40 +557,7 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
 /// (`not-in-staging`), under one `stack-not-in-staging`. No parity,
 /// approval or version findings: there is nothing to compare.
 pub fn review_prod_only(prod: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
-    let redactor = redact::Redactor::from_plans(&[prod]);
-    let diffs = if opts.attribute_diffs { analyze::Diffs::All } else { analyze::Diffs::None };
-    let analysed = analyze::analyze_plan(prod, policy, &redactor, diffs);
-    let mut changes = analysed.changes;
-    for c in &mut changes {
-        c.staging = Some(StagingMatch { description: Some(NO_STAGING_PLAN.to_owned()), ..StagingMatch::absent() });
-    }
-    let mut drift = analyze::relevant_drift(prod, policy, &redactor, opts.attribute_diffs);
-    let sources = analyze::sources(prod);
-    let input = checks::Input {
-        policy,
-        plan: prod,
-        env: Env::Prod,
-        changes: &changes,
-        drift: &drift,
-        sources: &sources,
-        redactor: &redactor,
-        staging: None,
-        stack_without_staging: true,
-    };
-    let mut found = checks::run(&input, policy);
-    exceptions::apply(&mut found, opts.today);
-    let (findings, rollback) = found.into_ordered(&mut changes, &mut [], &mut drift);
-    let mut review = Review {
-        kind: Kind::ProdOnly { prod: plan_info(prod) },
-        verdict: verdict_of(&findings),
-        findings,
-        changes,
-        drift,
-        outputs: analysed.outputs,
-        rollback,
-    };
-    redact::mask_review(&mut review, &redactor);
-    review
+    gate_alone(prod, Env::Prod, policy, opts, Kind::ProdOnly { prod: plan_info(prod) })
 }
 
 /// Why a prod-only stack's changes have no staging counterpart.
