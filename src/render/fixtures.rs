@@ -21,28 +21,7 @@ pub fn plan_info(file: &str, actions: &[(&str, usize)]) -> PlanInfo {
 }
 
 pub fn change(address: &str, action: Action) -> Change {
-    Change {
-        address: address.to_owned(),
-        previous_address: None,
-        deposed: None,
-        type_: address.split('.').next().unwrap_or("x").to_owned(),
-        mode: crate::plan::Mode::Managed,
-        action,
-        importing: false,
-        moved: false,
-        action_reason: None,
-        replace_paths: Vec::new(),
-        deferred: None,
-        changed_paths: Vec::new(),
-        staging: None,
-        stateful: None,
-        paths: Vec::new(),
-        marks: Vec::new(),
-        shape: Vec::new(),
-        findings: Vec::new(),
-        attributes: Vec::new(),
-        identity: Vec::new(),
-    }
+    crate::review::testkit::change(address, address.split('.').next().unwrap_or("x"), action)
 }
 
 pub fn finding(id: &str, level: Level, address: &str) -> Finding {
