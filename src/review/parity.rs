@@ -665,18 +665,20 @@ mod tests {
                "allocated_storage": 20, "storage_encrypted": true, "publicly_accessible": false})
     }
 
+    /// A plan whose only resource is `aws_db_instance.main`, unchanged.
+    fn unchanged_db(values: &Value) -> String {
+        plan_json(
+            json!([res("aws_db_instance.main", "aws_db_instance", values.clone())]),
+            json!([noop("aws_db_instance.main", "aws_db_instance", values)]),
+        )
+    }
+
     #[test]
     fn kind_differs_quantity_and_identity_do_not() {
         let s = db("postgres", "15.4", "db.t3.medium", "app-stg");
         let p = db("postgres", "15.7", "db.r6g.2xlarge", "app-prd");
-        let staging = plan_json(
-            json!([res("aws_db_instance.main", "aws_db_instance", s.clone())]),
-            json!([noop("aws_db_instance.main", "aws_db_instance", &s)]),
-        );
-        let prod = plan_json(
-            json!([res("aws_db_instance.main", "aws_db_instance", p.clone())]),
-            json!([noop("aws_db_instance.main", "aws_db_instance", &p)]),
-        );
+        let staging = unchanged_db(&s);
+        let prod = unchanged_db(&p);
         assert_eq!(notes(&staging, &prod), vec![], "minor version, size and name may differ");
 
         let p2 = db("postgres", "16.1", "db.r6g.2xlarge", "app-prd");
@@ -695,14 +697,8 @@ mod tests {
     fn engine_mismatch_that_predates_the_plan() {
         let s = db("postgres", "15.4", "db.t3.medium", "a");
         let p = db("mysql", "8.0.35", "db.t3.medium", "a");
-        let staging = plan_json(
-            json!([res("aws_db_instance.main", "aws_db_instance", s.clone())]),
-            json!([noop("aws_db_instance.main", "aws_db_instance", &s)]),
-        );
-        let prod = plan_json(
-            json!([res("aws_db_instance.main", "aws_db_instance", p.clone())]),
-            json!([noop("aws_db_instance.main", "aws_db_instance", &p)]),
-        );
+        let staging = unchanged_db(&s);
+        let prod = unchanged_db(&p);
         let n = notes(&staging, &prod);
         let msgs: Vec<&str> = n.iter().map(|n| n.message.as_str()).collect();
         assert_eq!(n.len(), 2, "{msgs:?}");
