@@ -19,22 +19,13 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000 50000)
 mkdir -p "$dir"
 
-for tool in python3 jq /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 2; }
-done
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+require python3 jq /usr/bin/time
 [ -f "$genplan" ] || { echo "bench: $genplan not found (set GENPLAN)" >&2; exit 2; }
 
 cargo build --release --quiet
 bin=target/release/plangate
-
-# measure CMD...: runs CMD once, prints "wall_seconds peak_rss_kb".
-measure() {
-  local t
-  t=$(mktemp)
-  /usr/bin/time -f '%e %M' -o "$t" "$@" >/dev/null 2>&1 || true
-  tail -1 "$t"
-  rm -f "$t"
-}
 
 printf '%-8s %-26s %9s %10s %9s %10s %9s\n' size run wall_s peak_MB MB/s rss/input vs_jq
 for n in "${sizes[@]}"; do

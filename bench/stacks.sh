@@ -9,33 +9,25 @@
 #   RESOURCES=100 bench/stacks.sh    # larger stacks
 #
 # Needs python3, jq and GNU time (/usr/bin/time). Plans are generated with
-# ../shared/bench/genplan.py (or $GENPLAN), one seed per stack, into
-# $BENCH_DIR (default /tmp/plangate-bench/stacks) and reused across runs. No
+# bench/genplan.py (or another generator with the same flags, $GENPLAN), one seed per stack, into
+# $BENCH_DIR (default /tmp/plangate-bench/stacks-small) and reused across runs. No
 # timing is asserted: this only reports numbers (see docs/performance.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-genplan=${GENPLAN:-../shared/bench/genplan.py}
-base=${BENCH_DIR:-/tmp/plangate-bench}/stacks
+genplan=${GENPLAN:-bench/genplan.py}
+base=${BENCH_DIR:-/tmp/plangate-bench}/stacks-$([ -n "${GENPLAN:-}" ] && echo external || echo small)
 per=${RESOURCES:-20}
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(100 200 400 800)
 
-for tool in python3 jq /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 2; }
-done
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+require python3 jq /usr/bin/time
 [ -f "$genplan" ] || { echo "bench: $genplan not found (set GENPLAN)" >&2; exit 2; }
 
 cargo build --release --quiet
 bin=target/release/plangate
-
-measure() {
-  local t
-  t=$(mktemp)
-  /usr/bin/time -f '%e %M' -o "$t" "$@" >/dev/null 2>&1 || true
-  tail -1 "$t"
-  rm -f "$t"
-}
 
 # Stack i lives at group-(i % 10)/stack-i/tfplan.json in each environment
 # (the layout `terragrunt run-all plan --json-out-dir` writes).
@@ -53,7 +45,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "bench: generating ${#missing[@]} plans of $per resources into $pool" >&2
   # shellcheck disable=SC2016 # the inner script expands its own arguments
   printf '%s\n' "${missing[@]}" | xargs -P "$(nproc)" -L 1 sh -c \
-    'mkdir -p "$(dirname "$4")" && python3 "$0" --resources "$1" --env "$2" --seed "$3" -o "$4" --quiet >/dev/null' \
+    'mkdir -p "$(dirname "$4")" && python3 "$0" --resources "$1" --env "$2" --seed "$3" -o "$4" >/dev/null' \
     "$genplan" "$per"
 fi
 printf '%-7s %-28s %9s %10s %12s %9s\n' stacks run wall_s peak_MB ms/stack vs_jq
