@@ -103,7 +103,7 @@ pub(super) fn sources<'p, 'a>(plan: &'p Plan<'a>) -> Vec<&'p ResourceChange<'a>>
 
 pub(super) fn analyze_plan(plan: &Plan<'_>, policy: &Policy, redactor: &Redactor, diffs: Diffs) -> AnalysedPlan {
     let todo = sources(plan);
-    let changes = par_map(&todo, |c| analyze_change(c, policy, redactor, diffs.wanted(c)));
+    let changes = super::par_map(&todo, |c| analyze_change(c, policy, redactor, diffs.wanted(c)));
     let diffs = diffs == Diffs::All;
     let outputs = plan
         .outputs
@@ -147,22 +147,6 @@ pub(super) fn relevant_drift(plan: &Plan<'_>, policy: &Policy, redactor: &Redact
         })
         .map(|d| analyze_change(d, policy, redactor, diffs))
         .collect()
-}
-
-/// `f` over `items` on every core, results in order. Changes are
-/// independent, and their values are parsed here, so this is where a large
-/// plan's time goes.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || items.len() < 256 {
-        return items.iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> =
-            items.chunks(chunk).map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().expect("analysis thread panicked")).collect()
-    })
 }
 
 fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, diffs: bool) -> Change {

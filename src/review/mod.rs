@@ -578,3 +578,19 @@ pub fn rank(action: Action, importing: bool, moved: bool) -> u8 {
         Action::ReplaceDestroyFirst | Action::Delete => 6,
     }
 }
+
+/// `f` over `items` on every core (up to 8), results in order. For the
+/// stages whose items are independent and each parses values: classifying
+/// changes, reading parity attributes. Small inputs stay on one thread.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || items.len() < 256 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("review worker thread panicked")).collect()
+    })
+}

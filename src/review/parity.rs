@@ -177,23 +177,25 @@ fn type_notes(staging: &Plan<'_>, prod: &Plan<'_>, s_res: &[Res<'_>], p_res: &[R
     notes
 }
 
-/// The `[[parity]]` entries of each type seen, computed once per type.
+/// The `[[parity]]` entries of each type seen, computed once per type
+/// before the groups are compared (in parallel, so read-only then).
 struct Catalogue<'p> {
-    entries: &'p [Parity],
-    by_type: HashMap<String, Vec<usize>>,
+    by_type: HashMap<&'p str, Vec<usize>>,
 }
 
 impl<'p> Catalogue<'p> {
-    fn new(policy: &'p Policy) -> Catalogue<'p> {
-        Catalogue { entries: &policy.parity, by_type: HashMap::new() }
+    fn new<'t>(policy: &Policy, types: impl Iterator<Item = &'t str>) -> Catalogue<'t> {
+        let mut by_type = HashMap::new();
+        for type_ in types {
+            by_type.entry(type_).or_insert_with(|| {
+                policy.parity.iter().enumerate().filter(|(_, e)| e.type_.is_match(type_)).map(|(i, _)| i).collect()
+            });
+        }
+        Catalogue { by_type }
     }
 
-    fn of(&mut self, type_: &str) -> &[usize] {
-        if !self.by_type.contains_key(type_) {
-            let hits = self.entries.iter().enumerate().filter(|(_, e)| e.type_.is_match(type_)).map(|(i, _)| i);
-            self.by_type.insert(type_.to_owned(), hits.collect());
-        }
-        &self.by_type[type_]
+    fn of(&self, type_: &str) -> &[usize] {
+        self.by_type.get(type_).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -245,12 +247,7 @@ fn loose_key(key: &str) -> String {
     out
 }
 
-fn groups<'a>(
-    res: &[Res<'a>],
-    env: Env,
-    policy: &Policy,
-    catalogue: &mut Catalogue<'_>,
-) -> BTreeMap<String, Group<'a>> {
+fn groups<'a>(res: &[Res<'a>], env: Env, policy: &Policy, catalogue: &Catalogue<'_>) -> BTreeMap<String, Group<'a>> {
     let mut out: BTreeMap<String, Group<'a>> = BTreeMap::new();
     for r in res {
         if catalogue.of(r.type_).is_empty() {
@@ -266,16 +263,22 @@ fn groups<'a>(
 }
 
 /// One instance's values, split at the top level once (every attribute is
-/// looked up in it), and its sensitivity mirror, parsed once.
+/// looked up in it), and its sensitivity mirror, parsed when first needed.
 pub(super) struct View<'a> {
     members: Option<raw_nav::Members<'a>>,
-    sensitive: Value,
+    sensitive_raw: Option<&'a RawValue>,
+    sensitive: std::cell::OnceCell<Value>,
 }
 
 impl<'a> View<'a> {
     pub(super) fn new(values: Option<&'a RawValue>, sensitive: Option<&'a RawValue>) -> View<'a> {
         let members = values.filter(|v| raw_nav::kind(Some(v)) == Kind::Object).map(raw_nav::members);
-        View { members, sensitive: value::parse(sensitive) }
+        View { members, sensitive_raw: sensitive, sensitive: std::cell::OnceCell::new() }
+    }
+
+    /// The sensitivity mirror of the values.
+    pub(super) fn sensitive(&self) -> &Value {
+        self.sensitive.get_or_init(|| value::parse(self.sensitive_raw))
     }
 
     /// The leaves at a folded path (lists walked element by element, only
@@ -377,7 +380,7 @@ fn seen_values(
     let mut any = false;
     for view in instances {
         let Some(found) = view.leaves(&path.keys) else { continue };
-        let secret = marked(&view.sensitive, &path.keys);
+        let secret = marked(view.sensitive(), &path.keys);
         let mut push = |key: String, version: Option<Version>, shown: String| {
             if !out.iter().any(|s| s.key == key) {
                 out.push(Seen { key, version, shown });
@@ -451,9 +454,11 @@ fn kind_notes(
     if policy.parity.is_empty() {
         return Vec::new();
     }
-    let mut catalogue = Catalogue::new(policy);
-    let sg = groups(s_res, Env::Staging, policy, &mut catalogue);
-    let pg = groups(p_res, Env::Prod, policy, &mut catalogue);
+    let types = s_res.iter().chain(p_res).map(|r| r.type_);
+    let changed = staging.changes.iter().chain(prod.changes.iter()).map(|c| c.type_.as_ref());
+    let catalogue = Catalogue::new(policy, types.chain(changed));
+    let sg = groups(s_res, Env::Staging, policy, &catalogue);
+    let pg = groups(p_res, Env::Prod, policy, &catalogue);
     // Loose keys that name exactly one group on each side.
     let loose = |g: &BTreeMap<String, Group<'_>>| {
         let mut m: HashMap<String, Vec<String>> = HashMap::new();
@@ -463,40 +468,39 @@ fn kind_notes(
         m
     };
     let (s_loose, p_loose) = (loose(&sg), loose(&pg));
-    let s_changes = changes_by_address(staging, &mut catalogue);
-    let p_changes = changes_by_address(prod, &mut catalogue);
+    let s_changes = changes_by_address(staging, &catalogue);
+    let p_changes = changes_by_address(prod, &catalogue);
 
-    let mut notes = Vec::new();
-    for (key, p) in &pg {
-        let s = sg.get(key).or_else(|| {
-            let lk = loose_key(key);
-            match (s_loose.get(&lk).map(Vec::as_slice), p_loose.get(&lk).map(Vec::as_slice)) {
-                (Some([only]), Some([_])) if !pg.contains_key(only) => sg.get(only),
-                _ => None,
-            }
-        });
-        let Some(s) = s else { continue };
-        if s.type_ != p.type_ {
-            continue;
-        }
-        let (s_sides, p_sides) = (sides(s, &s_changes), sides(p, &p_changes));
-        for &e in catalogue.of(p.type_).to_vec().iter() {
+    let pairs: Vec<(&Group<'_>, &Group<'_>)> = pg
+        .iter()
+        .filter_map(|(key, p)| {
+            let s = sg.get(key).or_else(|| {
+                let lk = loose_key(key);
+                match (s_loose.get(&lk).map(Vec::as_slice), p_loose.get(&lk).map(Vec::as_slice)) {
+                    (Some([only]), Some([_])) if !pg.contains_key(only) => sg.get(only),
+                    _ => None,
+                }
+            })?;
+            (s.type_ == p.type_).then_some((s, p))
+        })
+        .collect();
+    let cx = Cx { policy, redactor };
+    // Each pair reads its instances' values (the costly part), on every core.
+    let per_pair = super::par_map(&pairs, |&(s, p)| {
+        let (s_sides, p_sides) = (Sides::new(s, &s_changes), Sides::new(p, &p_changes));
+        let mut notes = Vec::new();
+        for &e in catalogue.of(p.type_) {
             let entry = &policy.parity[e];
             for attr in &entry.attributes {
-                let cx = Cx { policy, redactor };
-                if let Some(note) = compare_attr(entry, attr, (&s_sides, &p_sides), p, &p_changes, cx) {
-                    notes.push(note);
-                }
+                notes.extend(compare_attr(entry, attr, (&s_sides, &p_sides), p, &p_changes, cx));
             }
         }
-    }
-    notes
+        notes
+    });
+    per_pair.into_iter().flatten().collect()
 }
 
-fn changes_by_address<'a>(
-    plan: &'a Plan<'a>,
-    catalogue: &mut Catalogue<'_>,
-) -> HashMap<&'a str, &'a ResourceChange<'a>> {
+fn changes_by_address<'a>(plan: &'a Plan<'a>, catalogue: &Catalogue<'_>) -> HashMap<&'a str, &'a ResourceChange<'a>> {
     plan.changes
         .iter()
         .filter(|c| c.mode == Mode::Managed && c.deposed.is_none() && !catalogue.of(&c.type_).is_empty())
@@ -504,45 +508,58 @@ fn changes_by_address<'a>(
         .collect()
 }
 
-/// A group's instances now and before the plan (an instance the plan
-/// creates has no before), and whether the plan creates any.
-struct Sides<'a> {
+/// A group's instances now, and before the plan (an instance the plan
+/// creates has no before; read only when the values now differ), and
+/// whether the plan creates any.
+struct Sides<'g, 'a> {
+    group: &'g Group<'a>,
+    changes: &'g HashMap<&'a str, &'a ResourceChange<'a>>,
     now: Vec<View<'a>>,
-    before: Vec<View<'a>>,
+    before: std::cell::OnceCell<Vec<View<'a>>>,
     created: bool,
 }
 
-fn sides<'a>(g: &Group<'a>, changes: &HashMap<&str, &'a ResourceChange<'a>>) -> Sides<'a> {
-    let mut out = Sides { now: Vec::new(), before: Vec::new(), created: false };
-    for r in &g.instances {
-        out.now.push(View::new(r.values, r.sensitive));
-        match changes.get(r.address) {
-            Some(c) if c.action == Action::Create => out.created = true,
-            Some(c) if c.action != Action::NoOp => {
-                out.before.push(View::new(c.values.before, c.values.before_sensitive))
-            }
-            _ => out.before.push(View::new(r.values, r.sensitive)),
-        }
+impl<'g, 'a> Sides<'g, 'a> {
+    fn new(group: &'g Group<'a>, changes: &'g HashMap<&'a str, &'a ResourceChange<'a>>) -> Sides<'g, 'a> {
+        let now = group.instances.iter().map(|r| View::new(r.values, r.sensitive)).collect();
+        let created =
+            group.instances.iter().any(|r| changes.get(r.address).is_some_and(|c| c.action == Action::Create));
+        Sides { group, changes, now, before: std::cell::OnceCell::new(), created }
     }
-    out
+
+    fn before(&self) -> &[View<'a>] {
+        self.before.get_or_init(|| {
+            let mut out = Vec::new();
+            for r in &self.group.instances {
+                match self.changes.get(r.address) {
+                    Some(c) if c.action == Action::Create => {}
+                    Some(c) if c.action != Action::NoOp => {
+                        out.push(View::new(c.values.before, c.values.before_sensitive))
+                    }
+                    _ => out.push(View::new(r.values, r.sensitive)),
+                }
+            }
+            out
+        })
+    }
 }
 
 fn compare_attr(
     entry: &Parity,
     attr: &AttrPath,
-    (s, p): (&Sides<'_>, &Sides<'_>),
+    (s, p): (&Sides<'_, '_>, &Sides<'_, '_>),
     p_group: &Group<'_>,
     p_changes: &HashMap<&str, &ResourceChange<'_>>,
     cx: Cx<'_>,
 ) -> Option<Note> {
     let cmp = entry.compare;
-    let (s_now, s_before, s_created) = (&s.now, &s.before, s.created);
-    let (p_now, p_before, p_created) = (&p.now, &p.before, p.created);
-    let sv = seen_values(s_now, attr, cmp, Env::Staging, cx)?;
-    let pv = seen_values(p_now, attr, cmp, Env::Prod, cx)?;
+    let (s_created, p_created) = (s.created, p.created);
+    let sv = seen_values(&s.now, attr, cmp, Env::Staging, cx)?;
+    let pv = seen_values(&p.now, attr, cmp, Env::Prod, cx)?;
     if !differ(&sv, &pv, cmp) {
         return None;
     }
+    let (s_before, p_before) = (s.before(), p.before());
     let sb = seen_values(s_before, attr, cmp, Env::Staging, cx);
     let pb = seen_values(p_before, attr, cmp, Env::Prod, cx);
     let was_different = match (&sb, &pb) {

@@ -47,7 +47,11 @@ pub struct Redactor {
     exact: HashSet<String>,
     /// Some secret is shorter than [`MIN_SUBSTRING`].
     has_short: bool,
-    substrings: Option<AhoCorasick>,
+    /// The forms of 4+ character secrets, longest first, split into one
+    /// automaton per core (built in parallel: with thousands of secrets the
+    /// build is the redactor's cost). Applied in order, so a secret that
+    /// contains another is masked whole.
+    substrings: Vec<AhoCorasick>,
 }
 
 impl Redactor {
@@ -86,11 +90,7 @@ impl Redactor {
         let mut long: Vec<String> = long.into_iter().collect();
         // Longest first, so that a secret containing another is masked whole.
         long.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-        let substrings = if long.is_empty() {
-            None
-        } else {
-            AhoCorasick::builder().match_kind(aho_corasick::MatchKind::LeftmostLongest).build(&long).ok()
-        };
+        let substrings = automata(&long);
         let has_short = exact.iter().any(|s| s.chars().count() < MIN_SUBSTRING);
         Redactor { exact, has_short, substrings }
     }
@@ -108,10 +108,7 @@ impl Redactor {
         if self.exact.contains(s) {
             return Cow::Borrowed(SENSITIVE);
         }
-        let s = match &self.substrings {
-            Some(ac) if ac.is_match(s) => Cow::Owned(ac.replace_all(s, &vec![SENSITIVE; ac.patterns_len()])),
-            _ => Cow::Borrowed(s),
-        };
+        let s = self.mask_substrings(s);
         let s = match self.mask_quoted(&s) {
             Some(masked) => Cow::Owned(masked),
             None => s,
@@ -135,16 +132,22 @@ impl Redactor {
         if self.exact.contains(address) {
             return Cow::Borrowed(SENSITIVE);
         }
-        let s = match &self.substrings {
-            Some(ac) if ac.is_match(address) => {
-                Cow::Owned(ac.replace_all(address, &vec![SENSITIVE; ac.patterns_len()]))
-            }
-            _ => Cow::Borrowed(address),
-        };
+        let s = self.mask_substrings(address);
         match self.mask_quoted(&s) {
             Some(masked) => Cow::Owned(masked),
             None => s,
         }
+    }
+
+    /// Every form of a 4+ character secret inside `s` replaced.
+    fn mask_substrings<'s>(&self, s: &'s str) -> Cow<'s, str> {
+        let mut out = Cow::Borrowed(s);
+        for ac in &self.substrings {
+            if ac.is_match(out.as_ref()) {
+                out = Cow::Owned(ac.replace_all(&out, &vec![SENSITIVE; ac.patterns_len()]));
+            }
+        }
+        out
     }
 
     /// Masks an address in place (see [`Redactor::mask_address`]).
@@ -256,6 +259,51 @@ fn forms(secret: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Leftmost-longest automata over `patterns` (sorted longest first): one
+/// per core for large sets, built in parallel, each over a run of
+/// consecutive patterns, so earlier automata hold the longer ones.
+fn automata(patterns: &[String]) -> Vec<AhoCorasick> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || patterns.len() < 1024 {
+        return build(patterns);
+    }
+    // Split by bytes, not count: the longest patterns cost the most.
+    let total: usize = patterns.iter().map(String::len).sum();
+    let mut parts = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, p) in patterns.iter().enumerate() {
+        bytes += p.len();
+        if bytes * threads >= total * (parts.len() + 1) && parts.len() + 1 < threads {
+            parts.push(&patterns[start..=i]);
+            start = i + 1;
+        }
+    }
+    parts.push(&patterns[start..]);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts.iter().map(|part| s.spawn(|| build(part))).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("redactor build thread panicked")).collect()
+    })
+}
+
+/// One automaton over `patterns`, or, past the library's size limits,
+/// several over halves of them: a secret is never left unmasked because
+/// there are many.
+fn build(patterns: &[String]) -> Vec<AhoCorasick> {
+    if patterns.is_empty() {
+        return Vec::new();
+    }
+    match AhoCorasick::builder().match_kind(aho_corasick::MatchKind::LeftmostLongest).build(patterns) {
+        Ok(ac) => vec![ac],
+        Err(_) if patterns.len() > 1 => {
+            let (a, b) = patterns.split_at(patterns.len() / 2);
+            build(a).into_iter().chain(build(b)).collect()
+        }
+        // One pattern is as long as a plan string: past the limits only if
+        // the plan is, and then whole-string masking (`exact`) still holds.
+        Err(_) => Vec::new(),
+    }
 }
 
 /// The body of a JSON string holding `s` (no quotes); `go` adds the HTML
