@@ -202,9 +202,9 @@ fn run_fingerprint(paths: &[String]) -> Result<ExitCode> {
         let source = Source::read(path)?;
         let plan = plan::parse_plan(&source)?;
         if alone {
-            out.push_str(&format!("{}\n", plan.digest));
+            out.push_str(&format!("{}\n", plan.digest.get()));
         } else {
-            let line = many::approved::line(&plan.digest, &plan.name);
+            let line = many::approved::line(plan.digest.get(), &plan.name);
             out.push_str(&format!("{}\n", render::escape::terminal(&line)));
         }
     }
@@ -371,12 +371,22 @@ fn review_plans(
     });
     let (staging_src, prod_src) = (staging_src?, prod_src?);
     let (staging, prod) = std::thread::scope(|s| {
-        let st = s.spawn(|| plan::parse_plan(&staging_src));
-        let pr = plan::parse_plan(&prod_src);
+        let st = s.spawn(|| plan::parse_unverified(&staging_src));
+        let pr = plan::parse_unverified(&prod_src);
         (st.join().expect("parser thread panicked"), pr)
     });
     let (staging, prod) = (staging?, prod?);
-    Ok(review::review(&staging, &prod, &policy, &opts))
+    // The fail-closed scan and the digests run beside the review (which
+    // waits for a digest only where it needs one); a plan the scan refuses
+    // discards the review before anything is shown.
+    std::thread::scope(|s| {
+        let verify_staging = s.spawn(|| staging.verify());
+        let verify_prod = s.spawn(|| prod.verify());
+        let review = review::review(&staging.plan, &prod.plan, &policy, &opts);
+        verify_staging.join().expect("verifier thread panicked")?;
+        verify_prod.join().expect("verifier thread panicked")?;
+        Ok(review)
+    })
 }
 
 /// Renders one format of the report.

@@ -95,20 +95,59 @@ impl std::error::Error for LoadError {}
 
 const SHOW_JSON: &str = "produce the plan JSON with `terraform show -json PLANFILE > plan.json` (or `tofu show -json`)";
 
-/// Parses and normalizes a plan. The returned plan borrows from `source`.
+/// Parses, normalizes and verifies a plan. The returned plan borrows from
+/// `source`.
 pub fn parse_plan(source: &Source) -> Result<Plan<'_>, LoadError> {
+    let unverified = parse_unverified(source)?;
+    unverified.verify()?;
+    Ok(unverified.plan)
+}
+
+/// A plan serde has read and normalized, whose text the fail-closed scan
+/// (`scan.rs`) has not checked yet and whose digest is not set yet.
+///
+/// It lets a caller review the plan while [`Unverified::verify`] runs on
+/// another core; the caller must then discard everything derived from the
+/// plan when `verify` refuses it, before anything is shown.
+pub struct Unverified<'a> {
+    pub plan: Plan<'a>,
+    text: &'a str,
+}
+
+impl Unverified<'_> {
+    /// Scans the text (see `scan.rs`) and sets the plan's digest. The digest
+    /// is set even when the scan refuses the text (empty, then) or this
+    /// panics, so a review waiting for it never hangs.
+    pub fn verify(&self) -> Result<(), LoadError> {
+        struct SetOnExit<'d>(&'d super::Digest);
+        impl Drop for SetOnExit<'_> {
+            fn drop(&mut self) {
+                self.0.set(String::new());
+            }
+        }
+        let _guard = SetOnExit(&self.plan.digest);
+        let scanned = super::scan::scan_text(self.text).map_err(|e| LoadError::new(&self.plan.name, e.message()))?;
+        let bytes = self.text.as_bytes();
+        self.plan.digest.set(super::fingerprint::digest(bytes, &scanned.members, scanned.compact));
+        Ok(())
+    }
+}
+
+/// Parses and normalizes a plan, all but [`Unverified::verify`].
+pub fn parse_unverified(source: &Source) -> Result<Unverified<'_>, LoadError> {
     let name = source.name.as_str();
     // A UTF-8 byte order mark (Windows editors, PowerShell 7's
     // `Out-File -Encoding utf8BOM`) is not part of the JSON.
     let bytes = source.bytes();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     sniff(name, bytes)?;
-    let raw: RawPlan<'_> = serde_json::from_slice(bytes).map_err(|e| json_error(name, bytes, &e))?;
+    // Validated once here, so serde reads the text without checking each
+    // string again.
+    let text = super::scan::utf8(bytes).map_err(|e| LoadError::new(name, e.message()))?;
+    let raw: RawPlan<'_> = serde_json::from_str(text).map_err(|e| json_error(name, bytes, &e))?;
     identify(name, &raw)?;
-    let scanned = super::scan::scan(bytes).map_err(|e| LoadError::new(name, e.message()))?;
-    let mut plan = normalize(name, bytes, raw)?;
-    plan.digest = super::fingerprint::digest(bytes, &scanned.members, scanned.compact);
-    Ok(plan)
+    let plan = normalize(name, bytes, raw)?;
+    Ok(Unverified { plan, text })
 }
 
 /// Rejects, before JSON parsing, the inputs that are recognisably not JSON.
@@ -385,7 +424,7 @@ fn normalize<'a>(name: &str, bytes: &[u8], raw: RawPlan<'a>) -> Result<Plan<'a>,
         status: Status { errored: raw.errored, complete: raw.complete, applyable: raw.applyable },
         sensitive_variables,
         relevant,
-        digest: String::new(),
+        digest: super::Digest::default(),
         resulting,
     })
 }

@@ -20,7 +20,7 @@ use std::fmt;
 
 use serde_json::value::RawValue;
 
-pub use load::{LoadError, Source, escape_for_message, parse_plan};
+pub use load::{LoadError, Source, Unverified, escape_for_message, parse_plan, parse_unverified};
 pub use path::{Path, Step};
 
 /// What Terraform will do to one resource instance (or output).
@@ -254,7 +254,25 @@ pub struct Plan<'a> {
     /// such key (before Terraform 1.2), which means "all drift is relevant".
     pub relevant: Option<Vec<Cow<'a, str>>>,
     /// The `sha256:` digest of what the plan will apply (see `fingerprint`).
-    pub digest: String,
+    pub digest: Digest,
+}
+
+/// A plan's digest, set once when the plan is verified (possibly on another
+/// thread while the plan is being reviewed).
+#[derive(Debug, Default)]
+pub struct Digest(std::sync::OnceLock<String>);
+
+impl Digest {
+    /// The digest, waiting until it is set. Every plan from [`parse_plan`]
+    /// has it; an [`Unverified`] plan gets it from `verify`.
+    pub fn get(&self) -> &str {
+        self.0.wait()
+    }
+
+    /// Sets the digest unless it is set already.
+    pub fn set(&self, digest: String) {
+        let _ = self.0.set(digest);
+    }
 }
 
 impl Plan<'_> {

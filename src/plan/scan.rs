@@ -117,10 +117,19 @@ impl Frame<'_> {
 const LINEAR_KEYS: usize = 16;
 
 /// Checks a document serde has parsed; see the module docs.
+#[cfg(test)]
 pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(error_at(bytes, Problem::NotUtf8, e.valid_up_to(), &[]));
-    }
+    scan_text(utf8(bytes)?)
+}
+
+/// The document as text, or [`Problem::NotUtf8`] where it stops being UTF-8.
+pub fn utf8(bytes: &[u8]) -> Result<&str, ScanError> {
+    std::str::from_utf8(bytes).map_err(|e| error_at(bytes, Problem::NotUtf8, e.valid_up_to(), &[]))
+}
+
+/// [`scan`] of a document already known to be UTF-8.
+pub fn scan_text(text: &str) -> Result<Scanned, ScanError> {
+    let bytes = text.as_bytes();
     let mut frames: Vec<Frame<'_>> = Vec::new();
     let mut depth = 0usize;
     let mut scanned = Scanned { members: Vec::new(), compact: true };
@@ -181,20 +190,24 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
                 i += 1;
             }
             b'"' => {
-                let end =
+                let (end, escaped) =
                     string_end(bytes, i).map_err(|at| error_at(bytes, Problem::LoneSurrogate, at, &frames[..depth]))?;
                 if depth > 0 && frames[depth - 1].object && frames[depth - 1].expect_key {
                     let f = &mut frames[depth - 1];
                     f.expect_key = false;
                     f.key = i..end;
-                    let raw = &bytes[i + 1..end - 1];
-                    let key: Cow<'_, [u8]> = if raw.contains(&b'\\') {
+                    let key: Cow<'_, [u8]> = if escaped {
                         let decoded: String = serde_json::from_slice(&bytes[i..end]).unwrap_or_default();
                         Cow::Owned(decoded.into_bytes())
                     } else {
-                        Cow::Borrowed(raw)
+                        Cow::Borrowed(&bytes[i + 1..end - 1])
                     };
-                    let colon = memchr::memchr(b':', &bytes[end..]).map_or(n, |p| end + p + 1);
+                    // Terraform writes `"key":` with no space.
+                    let colon = if bytes.get(end) == Some(&b':') {
+                        end + 1
+                    } else {
+                        memchr::memchr(b':', &bytes[end..]).map_or(n, |p| end + p + 1)
+                    };
                     let earlier = insert_key(f, key, colon);
                     f.pending = Some((colon, earlier.map(|j| (j, i))));
                     if depth == 1 && earlier.is_none() {
@@ -300,22 +313,25 @@ fn compact(json: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The index just past the string starting at `start` (a `"`); `Err` with
-/// the offset of an unpaired surrogate escape.
-fn string_end(bytes: &[u8], start: usize) -> Result<usize, usize> {
+/// The index just past the string starting at `start` (a `"`), and whether
+/// the string has an escape; `Err` with the offset of an unpaired surrogate
+/// escape.
+fn string_end(bytes: &[u8], start: usize) -> Result<(usize, bool), usize> {
     let mut i = start + 1;
+    let mut escaped = false;
     let mut pending_high: Option<usize> = None;
     loop {
         let Some(p) = memchr::memchr2(b'"', b'\\', &bytes[i..]) else {
-            return Ok(bytes.len());
+            return Ok((bytes.len(), escaped));
         };
         let at = i + p;
         if bytes[at] == b'"' {
             if let Some(h) = pending_high {
                 return Err(h);
             }
-            return Ok(at + 1);
+            return Ok((at + 1, escaped));
         }
+        escaped = true;
         // An escape: `\u` takes 4 hex digits, others one character.
         if bytes.get(at + 1) == Some(&b'u') {
             let code = bytes
@@ -355,7 +371,7 @@ fn string_end(bytes: &[u8], start: usize) -> Result<usize, usize> {
             return Err(h);
         }
         if i >= bytes.len() {
-            return Ok(bytes.len());
+            return Ok((bytes.len(), escaped));
         }
     }
 }
@@ -422,7 +438,7 @@ pub fn path_at(bytes: &[u8], offset: usize) -> String {
                 i += 1;
             }
             b'"' => {
-                let end = string_end(bytes, i).unwrap_or_else(|_| {
+                let end = string_end(bytes, i).map(|(end, _)| end).unwrap_or_else(|_| {
                     // Unpaired surrogates do not matter for locating.
                     let mut j = i + 1;
                     while j < bytes.len() && bytes[j] != b'"' {

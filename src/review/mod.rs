@@ -441,7 +441,7 @@ fn plan_info(plan: &Plan<'_>) -> PlanInfo {
     }
     PlanInfo {
         file: plan.name.clone(),
-        digest: plan.digest.clone(),
+        digest: plan.digest.get().to_owned(),
         format_version: plan.format_version.as_deref().map(str::to_owned),
         terraform_version: plan.terraform_version.as_deref().map(str::to_owned),
         opentofu: plan.opentofu,

@@ -29,7 +29,7 @@ pub(super) fn check(input: &Input<'_, '_>, out: &mut Findings<'_>) {
     };
     let want = approved.trim().to_ascii_lowercase();
     let want = want.strip_prefix("sha256:").unwrap_or(&want);
-    let digest = &staging.plan.digest;
+    let digest = staging.plan.digest.get();
     let have = digest.strip_prefix("sha256:").unwrap_or(digest);
     if want != have {
         out.builtin(
