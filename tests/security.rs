@@ -405,6 +405,23 @@ fn unreadable_json_is_refused_without_quoting_it() {
         assert!(stderr.contains(expect), "{name}: expected {expect:?} in {stderr}");
         assert!(stderr.contains(&format!("{name}.json")), "{name}: names the file: {stderr}");
         assert!(!stderr.contains("hunter2") && !stderr.contains("Sekrit"), "{name}: quotes the plan: {stderr}");
+        // A review checks each plan beside the review itself: a refused
+        // plan, on either side, still discards the report and exits 2.
+        let bad = write_bytes("refused", &format!("{name}.json"), text.as_bytes());
+        let good = "testdata/pairs/same-change/staging.json";
+        for (staging, prod) in [(good, bad.as_str()), (bad.as_str(), good)] {
+            for format in ["json", "text", "markdown"] {
+                let out = plangate()
+                    .args(["review", "--staging", staging, "--prod", prod, "--format", format])
+                    .output()
+                    .unwrap();
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert_eq!(out.status.code(), Some(2), "{name} review {format}: {stderr}");
+                assert!(out.stdout.is_empty(), "{name} review {format}: printed a report");
+                assert!(stderr.contains(expect) && stderr.contains(&bad), "{name} review: {stderr}");
+                assert!(!stderr.contains("hunter2") && !stderr.contains("Sekrit"), "{name} review: {stderr}");
+            }
+        }
     }
     let (_, _, stderr) = check_text("type-error.json", &cases_type_error());
     assert!(stderr.contains("line 1, column") && stderr.contains("`resource_changes[0].type`"), "{stderr}");
