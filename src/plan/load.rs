@@ -10,7 +10,7 @@ use std::io::Read;
 
 use serde_json::Value;
 
-use super::raw::{RawChange, RawPlan, RawResourceChange, RawStateModule};
+use super::raw::{Chunked, RawChange, RawPlan, RawResourceChange, RawStateModule};
 use super::{Action, Mode, OutputChange, Path, Plan, ResourceChange, StateResource, Status, Values};
 
 /// The bytes of one input file and the name to report it by.
@@ -361,7 +361,7 @@ pub fn escape_for_message(s: &str) -> String {
 
 fn normalize<'a>(name: &str, bytes: &[u8], raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
     let file = File { name, bytes };
-    let mut changes = Vec::with_capacity(raw.resource_changes.as_ref().map_or(0, Vec::len));
+    let mut changes = Vec::with_capacity(raw.resource_changes.as_ref().map_or(0, Chunked::len));
     for (i, rc) in raw.resource_changes.into_iter().flatten().enumerate() {
         changes.push(resource_change(&file, ("resource_changes", i), rc, None)?);
     }
