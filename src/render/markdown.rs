@@ -1135,7 +1135,7 @@ mod tests {
         assert!(blocked < absent);
         assert!(out.contains(
             "```diff\n# aws_db_instance.main will be replaced (destroy before create)\n# (because a changed attribute \
-             cannot be updated in place)\n! engine = \"postgres\" -> \"aurora-postgresql\"  # forces replacement\n```"
+             cannot be updated in place)\n! engine = \"postgres\" -> \"aurora-postgresql\"  # forces replacement  (same as staging)\n```"
         ));
         assert!(out.contains(
             "`aws_instance.web` · not in staging: staging's plan leaves it unchanged · findings: **warn** \

@@ -489,8 +489,8 @@ pub struct DiffLine {
     pub before: Option<Shown>,
     pub after: Option<Shown>,
     pub forced: bool,
-    /// How staging relates to this edit, when the change is not simply
-    /// matched.
+    /// How staging relates to this edit (a matched change's edits are all
+    /// the same as staging's); `None` when there is no staging plan.
     pub staging: Option<Relation>,
 }
 
@@ -1471,6 +1471,13 @@ fn change_view<'r>(review: &'r Review, c: &'r Change, kind: ChangeKind) -> Chang
         match line {
             Some(d) => d.staging = Some(n.staging.clone()),
             None => edits.push(n),
+        }
+    }
+    // A matched change makes every edit staging makes, with the same
+    // values: each of its attribute lines says so.
+    if c.staging.as_ref().is_some_and(|m| m.status == MatchStatus::Matched) {
+        for d in lines.iter_mut().filter(|d| matches!(d.sign, Sign::Add | Sign::Remove | Sign::Change)) {
+            d.staging = Some(Relation::Same);
         }
     }
     let findings: Vec<Tag<'r>> = c
