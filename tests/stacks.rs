@@ -363,6 +363,38 @@ fn one_markdown_comment_within_budget_shows_every_blocking_finding_first() {
     }
 }
 
+/// A blocked stack's section is open, with each blocking finding's why and
+/// how to unblock it (an `[[exception]]` to paste); other sections fold.
+/// A prod-only stack's changes say why they are not in staging, in words.
+#[test]
+fn blocked_stack_sections_are_open_with_why_and_how_to_unblock() {
+    let (code, md, err) = run(&["review", TG[0], TG[1], TG[2], TG[3], "--format", "markdown"]);
+    assert_eq!(code, 1, "{err}");
+    let section = |name: &str| -> (bool, String) {
+        let start = md.find(&format!("<summary><b>{name}</b>")).unwrap_or_else(|| panic!("{name}: no section"));
+        let open_tag = md[..start].rfind("<details").unwrap();
+        let is_open = md[open_tag..start].starts_with("<details open>");
+        let end = md[start..].find("\n</details>\n\n<details").map_or(md.len(), |e| start + e);
+        (is_open, md[start..end].to_owned())
+    };
+    for name in ["data/archive", "data/db", "data/cache"] {
+        let (open, body) = section(name);
+        assert!(open, "{name}: a blocked stack's section is open");
+        assert!(body.contains("#### ⛔ Blocking findings"), "{name}: {body}");
+    }
+    let (_, archive) = section("data/archive");
+    assert!(archive.contains("**Why:**") && archive.contains("**To unblock:**"), "{archive}");
+    assert!(
+        archive.contains("[[exception]]\nrule = \"stateful-destroy\"\naddress = \"aws_db_instance.main\""),
+        "{archive}"
+    );
+    assert!(archive.contains("not in staging: this stack has no staging plan"), "{archive}");
+    assert!(!md.contains("which changes its this stack"), "a sentence about siblings for a stack without staging");
+    for name in ["app/web", "ops/secrets", "network/vpc"] {
+        assert!(!section(name).0, "{name}: only blocked stacks' sections are open");
+    }
+}
+
 /// `<details` and `</details>` outside fenced code blocks and code spans
 /// (plan text inside them may hold anything).
 fn folds(md: &str) -> (usize, usize) {

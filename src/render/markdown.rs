@@ -566,10 +566,10 @@ fn compared(view: &View<'_>, opts: &MarkdownOptions) -> String {
 pub fn render_section(review: &Review, max_chars: usize) -> String {
     let view = View::of(review);
     let opts = MarkdownOptions { max_chars, ..MarkdownOptions::default() };
+    // The stack's own blocking findings keep their why and how to unblock
+    // (the comment's head lists every stack's in one line each).
     let mut comment = Comment::build(&view, &opts);
     comment.marked = false;
-    comment.blocked.clear();
-    comment.blocked_findings = 0;
     // When the plans with their digests do not fit, the plans alone.
     for head in [compared(&view, &opts), compared_files(&view)] {
         comment.head = head;

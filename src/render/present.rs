@@ -884,6 +884,9 @@ pub fn staging_sentence(c: &Change) -> Option<Rich> {
         (MatchStatus::Absent, Some(Action::NoOp), _, _) => {
             r.push("not in staging: staging's plan leaves it unchanged");
         }
+        (MatchStatus::Absent, _, None, Some(why)) if why == crate::review::NO_STAGING_PLAN => {
+            r.push("not in staging: ").push(why.clone());
+        }
         (MatchStatus::Absent, _, None, Some(siblings)) => {
             r.push("not in staging: no such instance in staging, which changes its ").push(siblings.clone());
         }

@@ -187,7 +187,14 @@ fn section_open(s: &Stack) -> String {
         }
     }
     let counts = if parts.is_empty() { String::new() } else { format!(" · {}", parts.join(", ")) };
-    format!("<details><summary><b>{}</b> — {}{counts}</summary>\n\n", md_text(&s.name), verdict_badge(s.verdict()))
+    // A blocked stack's section is open: its blocking findings, with why
+    // and how to unblock them, show without a click.
+    let open = if s.verdict() == Verdict::Block { " open" } else { "" };
+    format!(
+        "<details{open}><summary><b>{}</b> — {}{counts}</summary>\n\n",
+        md_text(&s.name),
+        verdict_badge(s.verdict())
+    )
 }
 
 const SECTION_CLOSE: &str = "\n</details>\n\n";
@@ -276,10 +283,12 @@ fn markdown_string(stacks: &Stacks, opts: &MarkdownOptions) -> String {
 
     // Sections: most severe stacks first get their share first; a stack
     // that needs less than its share leaves the rest to the ones after it.
+    // Each section is rendered whole once; only a section over its share is
+    // rendered again, shorter.
     let mut order: Vec<&Stack> = by_severity(stacks);
-    let full_bodies: Vec<usize> = order.iter().map(|s| chars(&section_body(s, usize::MAX))).collect();
+    let mut full_bodies: Vec<String> = order.iter().map(|s| section_body(s, usize::MAX)).collect();
     let mut need: Vec<(usize, &Stack, usize)> =
-        order.drain(..).zip(full_bodies).enumerate().map(|(i, (s, n))| (i, s, n)).collect();
+        order.drain(..).zip(&full_bodies).enumerate().map(|(i, (s, b))| (i, s, chars(b))).collect();
     need.sort_by_key(|(i, s, n)| (std::cmp::Reverse(s.verdict()), *n, *i));
     let mut left = max.saturating_sub(chars(&head) + note_room);
     let mut bodies: Vec<Option<String>> = vec![None; need.len()];
@@ -293,7 +302,11 @@ fn markdown_string(stacks: &Stacks, opts: &MarkdownOptions) -> String {
             omitted += 1;
             continue;
         }
-        let body = section_body(s, (budget - wrapper).min(full_len));
+        let body = if budget - wrapper >= full_len {
+            std::mem::take(&mut full_bodies[i])
+        } else {
+            section_body(s, budget - wrapper)
+        };
         let cost = wrapper + chars(&body);
         if body.is_empty() || cost > left {
             omitted += 1;
