@@ -14,16 +14,12 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 
-const TODAY: &str = "2026-11-24";
+mod cmd;
+use cmd::plangate;
 
-fn plangate() -> Command {
-    let mut c = Command::cargo_bin("plangate").unwrap();
-    c.env_remove("GITHUB_STEP_SUMMARY");
-    c
-}
+const TODAY: &str = "2026-11-24";
 
 /// Runs plangate with `args` and `--format FORMAT --today TODAY`; returns
 /// the exit status (0 or 1) and stdout.

@@ -1,14 +1,10 @@
 //! End-to-end tests of the `plangate` binary: exit status, stdout and
 //! stderr together, on the fixtures under `testdata/`.
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn plangate() -> Command {
-    let mut c = Command::cargo_bin("plangate").unwrap();
-    c.env_remove("NO_COLOR");
-    c
-}
+mod cmd;
+use cmd::plangate;
 
 fn pair(scenario: &str) -> [String; 2] {
     [format!("testdata/pairs/{scenario}/staging.json"), format!("testdata/pairs/{scenario}/prod.json")]

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+mod cmd;
+use cmd::plangate;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -13,12 +16,6 @@ fn root() -> PathBuf {
 fn pair() -> (PathBuf, PathBuf) {
     let dir = root().join("testdata/pairs/prod-only-replace");
     (dir.join("staging.json"), dir.join("prod.json"))
-}
-
-fn plangate() -> Command {
-    let mut cmd = Command::cargo_bin("plangate").unwrap();
-    cmd.env_remove("GITHUB_STEP_SUMMARY").env_remove("NO_COLOR");
-    cmd
 }
 
 fn temp_dir(name: &str) -> PathBuf {

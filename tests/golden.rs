@@ -16,29 +16,11 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+mod cmd;
+use cmd::plangate;
 
 const GOLDEN_DIR: &str = "testdata/golden";
 const TODAY: &str = "2026-11-24";
-
-fn plangate() -> Command {
-    let mut c = Command::cargo_bin("plangate").unwrap();
-    // Output must not depend on the caller's environment.
-    c.env_remove("NO_COLOR");
-    // The Markdown comment names the CI commit and run when these are set.
-    for var in [
-        "GITHUB_SHA",
-        "GITHUB_SERVER_URL",
-        "GITHUB_REPOSITORY",
-        "GITHUB_RUN_ID",
-        "CI_COMMIT_SHA",
-        "CI_JOB_URL",
-        "CI_PIPELINE_URL",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
 
 /// The command-line arguments that select a format, and the golden
 /// file's extension.

@@ -1,12 +1,10 @@
 //! Policy files end to end: the documented example parses, every kind of
 //! mistake exits 2 with a position, and exceptions behave as documented.
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn plangate() -> Command {
-    Command::cargo_bin("plangate").unwrap()
-}
+mod cmd;
+use cmd::plangate;
 
 fn write(name: &str, text: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("plangate-policy-{}", std::process::id()));

@@ -8,20 +8,11 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+mod cmd;
+use cmd::plangate;
 
 const STAGING: &str = "testdata/pairs/prod-only-replace/staging.json";
 const PROD: &str = "testdata/pairs/prod-only-replace/prod.json";
-
-fn plangate() -> Command {
-    let mut c = Command::cargo_bin("plangate").unwrap();
-    c.env_remove("NO_COLOR");
-    for var in ["GITHUB_SHA", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID", "CI_COMMIT_SHA", "CI_JOB_URL"]
-    {
-        c.env_remove(var);
-    }
-    c
-}
 
 /// A policy that makes `terraform_data` stateful, so the fixture's
 /// replacements block.

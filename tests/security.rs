@@ -6,14 +6,10 @@
 
 use std::path::PathBuf;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 
-fn plangate() -> Command {
-    let mut c = Command::cargo_bin("plangate").unwrap();
-    c.env_remove("NO_COLOR");
-    c
-}
+mod cmd;
+use cmd::plangate;
 
 /// Every output of `args` (plus `--format`/`--color`), with the exit code of each.
 fn all_outputs(args: &[&str]) -> Vec<(String, i32, String, String)> {

@@ -11,6 +11,9 @@ use serde_json::Value;
 
 mod support;
 
+mod cmd;
+use cmd::plangate;
+
 const TG: [&str; 4] = ["--staging", "testdata/stacks/terragrunt/staging", "--prod", "testdata/stacks/terragrunt/prod"];
 const PATTERN: [&str; 2] = ["--plans", "testdata/stacks/plans/{stack}/{env}.json"];
 
@@ -41,12 +44,6 @@ fn single_pair_verdict(stack: &str) -> Option<String> {
     }
     let (_, report) = review_json(&["--staging", &staging, "--prod", &prod], &[]);
     Some(report["verdict"].as_str().unwrap().to_owned())
-}
-
-fn plangate() -> Command {
-    let mut c = Command::cargo_bin("plangate").unwrap();
-    c.env_remove("NO_COLOR").env_remove("GITHUB_STEP_SUMMARY");
-    c
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {

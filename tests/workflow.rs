@@ -5,17 +5,12 @@
 
 use std::path::PathBuf;
 
-use assert_cmd::Command;
+mod cmd;
+use cmd::plangate;
 
 const STAGING: &str = "testdata/example/staging.json";
 const PROD: &str = "testdata/example/prod.json";
 const TODAY: &str = "2026-11-24";
-
-fn plangate() -> Command {
-    let mut c = Command::cargo_bin("plangate").unwrap();
-    c.env_remove("NO_COLOR").env_remove("TERM");
-    c
-}
 
 fn stdout_of(args: &[&str]) -> (i32, String, String) {
     let out = plangate().args(args).output().unwrap();
