@@ -151,9 +151,10 @@ pub(super) fn match_changes(
         unchanged.insert(c.address.to_string());
     }
 
-    let mut claimed = vec![false; staging.changes.len()];
-    let mut out = Vec::with_capacity(prod.changes.len());
-    for (i, p) in prod.changes.iter().enumerate() {
+    // Each prod change is matched on its own (on every core); which staging
+    // changes were claimed is gathered after.
+    let one = |&i: &usize| -> (Option<usize>, StagingMatch) {
+        let p = &prod.changes[i];
         let mapped = policy.map_to_staging(&p.address);
         let target = mapped.as_deref().unwrap_or(&p.address);
         let via = if mapped.is_some() { Via::Mapped } else { Via::Address };
@@ -170,31 +171,35 @@ pub(super) fn match_changes(
         if found.is_none() {
             found = by_normalized.get(target).and_then(same_deposed).map(|j| (j, Via::Normalized));
         }
-        let m = match found {
-            Some((j, via)) => {
-                claimed[j] = true;
-                ctx.matched(i, j, via)
-            }
-            None if unchanged.contains(target) => StagingMatch {
-                address: Some(target.to_owned()),
-                via: Some(via),
-                action: Some(Action::NoOp),
-                description: Some("no-op".into()),
-                ..StagingMatch::absent()
-            },
+        match found {
+            Some((j, via)) => (Some(j), ctx.matched(i, j, via)),
+            None if unchanged.contains(target) => (
+                None,
+                StagingMatch {
+                    address: Some(target.to_owned()),
+                    via: Some(via),
+                    action: Some(Action::NoOp),
+                    description: Some("no-op".into()),
+                    ..StagingMatch::absent()
+                },
+            ),
             None => {
                 let pattern = instance_pattern(target);
                 let sig = signature(&pattern, p, &p.shape);
                 let same = by_signature.get(&sig).map_or(&[][..], Vec::as_slice);
                 let similar = by_pattern_action.get(&(pattern.clone(), p.action)).map_or(&[][..], Vec::as_slice);
                 let near = by_core.get(&core(target)).map_or(&[][..], Vec::as_slice);
-                let (j, m) = ctx.sibling(i, [near, same, similar], per_pattern.get(&pattern).copied().unwrap_or(0));
-                if let Some(j) = j {
-                    claimed[j] = true;
-                }
-                m
+                ctx.sibling(i, [near, same, similar], per_pattern.get(&pattern).copied().unwrap_or(0))
             }
-        };
+        }
+    };
+    let indices: Vec<usize> = (0..prod.changes.len()).collect();
+    let mut claimed = vec![false; staging.changes.len()];
+    let mut out = Vec::with_capacity(prod.changes.len());
+    for (j, m) in super::par_map(&indices, one) {
+        if let Some(j) = j {
+            claimed[j] = true;
+        }
         out.push(m);
     }
     Matches { prod: out, claimed }
