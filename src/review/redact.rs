@@ -80,12 +80,18 @@ impl Redactor {
         let mut long = HashSet::new();
         for secret in &secrets {
             let substring = secret.chars().count() >= MIN_SUBSTRING;
-            for v in forms(secret) {
-                if substring && v.chars().count() >= MIN_SUBSTRING {
+            let forms = forms(secret);
+            for v in &forms {
+                // A padded base64 form needs no pattern of its own: its
+                // unpadded form (also a form) masks every character that
+                // carries the secret; only `=` can remain beside the mask.
+                let padded =
+                    v.ends_with('=') && forms.binary_search_by(|f| f.as_str().cmp(v.trim_end_matches('='))).is_ok();
+                if substring && v.chars().count() >= MIN_SUBSTRING && !padded {
                     long.insert(v.clone());
                 }
-                exact.insert(v);
             }
+            exact.extend(forms);
         }
         let mut long: Vec<String> = long.into_iter().collect();
         // Longest first, so that a secret containing another is masked whole.
@@ -570,6 +576,23 @@ mod tests {
             let text = base64(format!("{prefix}{secret}\nrest of the script").as_bytes(), STANDARD);
             let masked = r.mask(&text);
             assert!(masked.contains(SENSITIVE), "{prefix:?}: {text}");
+        }
+        // A padded encoding inside a longer text: every character that
+        // carries the secret is masked, whatever the alphabet; only the
+        // padding may remain.
+        for (secret, alphabet) in [("hunter22", STANDARD), ("hunter2", STANDARD), ("h?>unter2~", URL_SAFE)] {
+            let r = Redactor::new(vec![secret.into()]);
+            let encoded = base64(secret.as_bytes(), alphabet);
+            assert!(encoded.ends_with('='), "{encoded}");
+            let text = format!("Authorization: Basic {encoded} (end)");
+            let masked = r.mask(&text);
+            let unpadded = encoded.trim_end_matches('=');
+            assert_eq!(
+                masked.replace(SENSITIVE, "").trim_start_matches("Authorization: Basic ").trim_end_matches(" (end)"),
+                &encoded[unpadded.len()..],
+                "{secret}: {masked}"
+            );
+            assert_eq!(r.mask(&encoded), SENSITIVE, "the encoding alone is masked whole");
         }
     }
 
