@@ -13,8 +13,8 @@
 //! It runs after serde has accepted the document as JSON, so it trusts the
 //! syntax; it keeps its own stack (no recursion), so any depth is safe.
 
+use foldhash::HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// The deepest nesting of objects and arrays accepted, counted from the

@@ -15,7 +15,9 @@
 //! their display text stays staging's own; display text is never masked
 //! here: whoever shows it masks it (the JSON report carries no value at all).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -211,7 +213,7 @@ impl Emitter<'_> {
         };
         let (bl, al) = (lines(before), lines(after));
         for (sign, from, against) in [(Sign::Removed, &bl, &al), (Sign::Added, &al, &bl)] {
-            let mut left: HashMap<&str, usize> = HashMap::new();
+            let mut left: HashMap<&str, usize> = HashMap::default();
             for l in against {
                 *left.entry(l.as_str()).or_default() += 1;
             }
@@ -250,7 +252,7 @@ impl Emitter<'_> {
         let (bc, ac): (Vec<String>, Vec<String>) =
             (before.iter().map(canonical).collect(), after.iter().map(canonical).collect());
         let only = |from: &[String], against: &[String]| -> Vec<usize> {
-            let mut left: HashMap<&str, usize> = HashMap::new();
+            let mut left: HashMap<&str, usize> = HashMap::default();
             for c in against {
                 *left.entry(c.as_str()).or_default() += 1;
             }

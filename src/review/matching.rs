@@ -17,7 +17,7 @@
 //! findings; the `staging` check (`checks/staging.rs`) makes the findings
 //! they imply.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use super::edits::{self, EditKind, EditNote, ExtraEdit, Relation, Side};
 use super::redact::{Redactor, SENSITIVE};
@@ -112,11 +112,11 @@ pub(super) fn match_changes(
 ) -> Matches {
     let ctx = Ctx { prod, staging, policy, redactor, notes };
     let norm = |s: &str| policy.normalize_staging(s).into_owned();
-    let mut by_address: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_normalized: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut by_signature: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut by_pattern_action: HashMap<(String, Action), Vec<usize>> = HashMap::new();
-    let mut per_pattern: HashMap<String, usize> = HashMap::new();
+    let mut by_address: HashMap<&str, Vec<usize>> = HashMap::default();
+    let mut by_normalized: HashMap<String, Vec<usize>> = HashMap::default();
+    let mut by_signature: HashMap<String, Vec<usize>> = HashMap::default();
+    let mut by_pattern_action: HashMap<(String, Action), Vec<usize>> = HashMap::default();
+    let mut per_pattern: HashMap<String, usize> = HashMap::default();
     // An address without any environment token (`module.svc["stg-us"]` and
     // `module.svc["prod-us"]` are both `module.svc["-us"]`): among siblings
     // that do the same thing, the one of the same region is the one to name.
@@ -124,7 +124,7 @@ pub(super) fn match_changes(
         let tokens = policy.replace.iter().rev().flat_map(|p| [(p.staging.as_str(), ""), (p.prod.as_str(), "")]);
         crate::policy::replace::replace_tokens(a, tokens).into_owned()
     };
-    let mut by_core: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_core: HashMap<String, Vec<usize>> = HashMap::default();
     for (i, s) in staging.changes.iter().enumerate() {
         by_core.entry(core(&s.address)).or_default().push(i);
         by_address.entry(s.address.as_str()).or_default().push(i);
@@ -142,7 +142,7 @@ pub(super) fn match_changes(
         by_pattern_action.entry((pattern, s.action)).or_default().push(i);
     }
     // Staging addresses with only a no-op: staging has the object, unchanged.
-    let mut unchanged: HashSet<String> = HashSet::new();
+    let mut unchanged: HashSet<String> = HashSet::default();
     for c in staging_plan.changes.iter().filter(|c| !c.is_change()) {
         let normalized = norm(&c.address);
         if normalized != c.address.as_ref() {
@@ -291,7 +291,7 @@ impl Ctx<'_, '_, '_> {
         let (p, s) = (&self.prod.changes[i], &self.staging.changes[j]);
         let staging_shape: HashSet<String> = s.shape.iter().map(|x| self.norm(x)).collect();
         let mut out = Compared::default();
-        let mut common: HashSet<&str> = HashSet::new();
+        let mut common: HashSet<&str> = HashSet::default();
         for path in &p.shape {
             if staging_shape.contains(path) {
                 common.insert(path);

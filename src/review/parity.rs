@@ -13,7 +13,9 @@
 //! for resources of catalogued types: the rest of `planned_values` is never
 //! parsed. Pure; values shown are masked by the redactor.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -185,7 +187,7 @@ struct Catalogue<'p> {
 
 impl<'p> Catalogue<'p> {
     fn new<'t>(policy: &Policy, types: impl Iterator<Item = &'t str>) -> Catalogue<'t> {
-        let mut by_type = HashMap::new();
+        let mut by_type = HashMap::default();
         for type_ in types {
             by_type.entry(type_).or_insert_with(|| {
                 policy.parity.iter().enumerate().filter(|(_, e)| e.type_.is_match(type_)).map(|(i, _)| i).collect()
@@ -461,7 +463,7 @@ fn kind_notes(
     let pg = groups(p_res, Env::Prod, policy, &catalogue);
     // Loose keys that name exactly one group on each side.
     let loose = |g: &BTreeMap<String, Group<'_>>| {
-        let mut m: HashMap<String, Vec<String>> = HashMap::new();
+        let mut m: HashMap<String, Vec<String>> = HashMap::default();
         for k in g.keys() {
             m.entry(loose_key(k)).or_default().push(k.clone());
         }

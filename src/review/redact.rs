@@ -25,8 +25,8 @@
 //! [`Review`], so no field (address, previous address, paths, messages,
 //! output names, staging descriptions) can carry a secret into any format.
 
+use foldhash::HashSet;
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use aho_corasick::AhoCorasick;
 
@@ -76,8 +76,8 @@ impl Redactor {
 
     pub fn new(secrets: Vec<String>) -> Redactor {
         let secrets: HashSet<String> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
-        let mut exact = HashSet::new();
-        let mut long = HashSet::new();
+        let mut exact = HashSet::default();
+        let mut long = HashSet::default();
         for secret in &secrets {
             let substring = secret.chars().count() >= MIN_SUBSTRING;
             let forms = forms(secret);

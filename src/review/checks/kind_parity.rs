@@ -2,7 +2,7 @@
 //! `type-not-in-prod` on the resulting states (see `review::parity`), each
 //! tied to the changes of its resource when a plan changes it.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{At, Findings, Input};
 use crate::review::{Change, Env, parity};
@@ -14,7 +14,7 @@ pub(super) fn check(input: &Input<'_, '_>, out: &mut Findings<'_>) {
         return;
     }
     let index = |list: &[Change]| -> HashMap<String, usize> {
-        let mut m = HashMap::new();
+        let mut m = HashMap::default();
         for (i, c) in list.iter().enumerate().filter(|(_, c)| c.deposed.is_none()) {
             m.entry(c.address.clone()).or_insert(i);
         }

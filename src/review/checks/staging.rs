@@ -4,7 +4,7 @@
 //! answered. Instances that differ only by key and share an outcome without
 //! a counterpart are one finding for the resource.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use super::{At, Findings, Input};
 use crate::plan::Action;
@@ -29,7 +29,7 @@ pub(super) fn check(input: &Input<'_, '_>, out: &mut Findings<'_>) {
     let (prod, policy) = (input.changes, input.policy);
     // Prod changes with no counterpart, grouped by resource and action.
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-    let mut group_of: HashMap<String, usize> = HashMap::new();
+    let mut group_of: HashMap<String, usize> = HashMap::default();
     for (i, p) in prod.iter().enumerate() {
         let Some(m) = &p.staging else { continue };
         let message = match m.status {
@@ -102,7 +102,7 @@ pub(super) fn check(input: &Input<'_, '_>, out: &mut Findings<'_>) {
     let prod_resources: HashSet<(String, Action)> =
         prod.iter().map(|p| (instance_pattern(&p.address), p.action)).collect();
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut group_of: HashMap<String, usize> = HashMap::new();
+    let mut group_of: HashMap<String, usize> = HashMap::default();
     for (j, s) in staging.iter().enumerate() {
         if claimed[j] {
             continue;
