@@ -229,6 +229,10 @@ pub fn scan_text(text: &str) -> Result<Scanned, ScanError> {
                     return Err(error_at(bytes, Problem::NumberOutOfRange, start, &frames[..depth]));
                 }
             }
+            // `true`, `false`, `null`: serde has accepted the text, so the
+            // literal is whole.
+            b't' | b'n' => i += 4,
+            b'f' => i += 5,
             _ => {
                 if b.is_ascii_whitespace() {
                     scanned.compact = false;
@@ -245,7 +249,7 @@ pub fn scan_text(text: &str) -> Result<Scanned, ScanError> {
 fn insert_key<'a>(f: &mut Frame<'a>, key: Cow<'a, [u8]>, start: usize) -> Option<usize> {
     // Terraform writes the keys of values and maps sorted: a key above the
     // last of keys that are all in order is new, with no search.
-    let in_order = f.sorted && f.keys.last().is_none_or(|last| key > *last);
+    let in_order = f.sorted && f.keys.last().is_none_or(|last| comes_after(&key, last));
     if !in_order {
         f.sorted = false;
         if f.set.is_none() && f.keys.len() > LINEAR_KEYS {
@@ -265,6 +269,15 @@ fn insert_key<'a>(f: &mut Frame<'a>, key: Cow<'a, [u8]>, start: usize) -> Option
     f.keys.push(key);
     f.values.push(start..start);
     None
+}
+
+/// `key > last` in byte order; keys of sorted maps usually differ in their
+/// first byte, which decides without a call to `memcmp`.
+fn comes_after(key: &[u8], last: &[u8]) -> bool {
+    match (key.first(), last.first()) {
+        (Some(a), Some(b)) if a != b => a > b,
+        _ => key > last,
+    }
 }
 
 /// Ends the member being read in the innermost frame (at a `,` or the
