@@ -303,8 +303,9 @@ functions and queues of AWS, Google Cloud, Azure and Kubernetes): exactly after 
 normalization, by major version (PostgreSQL `15.4` vs `16.1`, MySQL `8.0` vs `8.4`, `POSTGRES_15` vs \
 `POSTGRES_16`, Kubernetes `1.29` vs `1.30`), or by presence (a customer-managed key in one, none in the other). \
 Instances of one resource are compared together, and prod addresses go through `[[compare.map]]`. The message \
-shows both values (masked if sensitive) and whether this plan introduces the difference. Sizes, counts and \
-names may differ and are not compared. Accept a documented gap with an `[[exception]]` for `parity-kind` at \
+shows both values (masked if sensitive) and whether this plan introduces the difference. When a resource's \
+`engine` differs, its version comparisons are not reported: versions of two engines do not compare, and the \
+engine is the finding to act on. Sizes, counts and names may differ and are not compared. Accept a documented gap with an `[[exception]]` for `parity-kind` at \
 the prod resource's address (no instance key), with a reason and an expiry.",
     },
     RuleInfo {

@@ -491,13 +491,23 @@ fn kind_notes(
     let per_pair = super::par_map(&pairs, |&(s, p)| {
         let (s_sides, p_sides) = (Sides::new(s, &s_changes), Sides::new(p, &p_changes));
         let mut notes = Vec::new();
+        let mut engine_differs = false;
         for &e in catalogue.of(p.type_) {
             let entry = &policy.parity[e];
             for attr in &entry.attributes {
-                notes.extend(compare_attr(entry, attr, (&s_sides, &p_sides), p, &p_changes, cx));
+                if let Some(note) = compare_attr(entry, attr, (&s_sides, &p_sides), p, &p_changes, cx) {
+                    engine_differs |= attr.keys == ["engine"];
+                    notes.push((entry.compare, note));
+                }
             }
         }
+        // Versions of two different engines do not compare: the engine's
+        // finding is the one to act on.
         notes
+            .into_iter()
+            .filter(|(compare, _)| !(engine_differs && matches!(compare, Comparison::Major(_))))
+            .map(|(_, n)| n)
+            .collect::<Vec<_>>()
     });
     per_pair.into_iter().flatten().collect()
 }
@@ -720,15 +730,20 @@ mod tests {
         let prod = unchanged_db(&p);
         let n = notes(&staging, &prod);
         let msgs: Vec<&str> = n.iter().map(|n| n.message.as_str()).collect();
-        assert_eq!(n.len(), 2, "{msgs:?}");
+        // One finding: the versions of two engines do not compare.
+        assert_eq!(n.len(), 1, "{msgs:?}");
         assert!(
             msgs[0].starts_with(
                 "`engine` differs in kind: staging `postgres`, prod `mysql`; the difference predates this plan."
             ),
             "{msgs:?}"
         );
-        assert!(msgs[1].starts_with("`engine_version` differs"), "{msgs:?}");
         assert!(n[0].changes.is_empty());
+        // The same engine at another major version is a version finding.
+        let p = db("postgres", "16.2", "db.t3.medium", "a");
+        let n = notes(&staging, &unchanged_db(&p));
+        assert_eq!(n.len(), 1, "{n:?}");
+        assert!(n[0].message.starts_with("`engine_version` differs"), "{}", n[0].message);
     }
 
     #[test]
