@@ -108,7 +108,9 @@ pub fn parse_plan(source: &Source) -> Result<Plan<'_>, LoadError> {
 ///
 /// It lets a caller review the plan while [`Unverified::verify`] runs on
 /// another core; the caller must then discard everything derived from the
-/// plan when `verify` refuses it, before anything is shown.
+/// plan when `verify` refuses it, before anything is shown. Until `verify`
+/// has run, reading the plan's digest waits, so `verify` must be started
+/// before (or beside) anything that needs it.
 pub struct Unverified<'a> {
     pub plan: Plan<'a>,
     text: &'a str,
