@@ -47,10 +47,11 @@ pub struct Redactor {
     exact: HashSet<String>,
     /// Some secret is shorter than [`MIN_SUBSTRING`].
     has_short: bool,
-    /// The forms of 4+ character secrets, longest first, split into one
-    /// automaton per core (built in parallel: with thousands of secrets the
-    /// build is the redactor's cost). Applied in order, so a secret that
-    /// contains another is masked whole.
+    /// The forms of 4+ character secrets, longest first, in one automaton
+    /// (several only past the library's size limits; applied in order, so a
+    /// secret that contains another is masked whole). One, not one per core:
+    /// every displayed string is searched, and the build runs while the
+    /// plans are verified on the other cores.
     substrings: Vec<AhoCorasick>,
 }
 
@@ -96,7 +97,7 @@ impl Redactor {
         let mut long: Vec<String> = long.into_iter().collect();
         // Longest first, so that a secret containing another is masked whole.
         long.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-        let substrings = automata(&long);
+        let substrings = build(&long);
         let has_short = exact.iter().any(|s| s.chars().count() < MIN_SUBSTRING);
         Redactor { exact, has_short, substrings }
     }
@@ -265,32 +266,6 @@ fn forms(secret: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-/// Leftmost-longest automata over `patterns` (sorted longest first): one
-/// per core for large sets, built in parallel, each over a run of
-/// consecutive patterns, so earlier automata hold the longer ones.
-fn automata(patterns: &[String]) -> Vec<AhoCorasick> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || patterns.len() < 1024 {
-        return build(patterns);
-    }
-    // Split by bytes, not count: the longest patterns cost the most.
-    let total: usize = patterns.iter().map(String::len).sum();
-    let mut parts = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
-    for (i, p) in patterns.iter().enumerate() {
-        bytes += p.len();
-        if bytes * threads >= total * (parts.len() + 1) && parts.len() + 1 < threads {
-            parts.push(&patterns[start..=i]);
-            start = i + 1;
-        }
-    }
-    parts.push(&patterns[start..]);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = parts.iter().map(|part| s.spawn(|| build(part))).collect();
-        handles.into_iter().flat_map(|h| h.join().expect("redactor build thread panicked")).collect()
-    })
 }
 
 /// One automaton over `patterns`, or, past the library's size limits,
