@@ -325,11 +325,46 @@ mod tests {
     }
 
     #[test]
+    fn only_builtin_files_are_builtin_origins() {
+        for (file, builtin) in [("builtin:aws.toml", true), ("p.toml", false), ("dir/builtin:x.toml", false)] {
+            assert_eq!(Origin { file: file.into(), line: 1 }.is_builtin(), builtin, "{file}");
+        }
+    }
+
+    #[test]
     fn dates_are_checked() {
         assert_eq!(Date::parse("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
         assert_eq!(Date::parse("2023-02-29"), None);
         assert_eq!(Date::parse("2023-13-01"), None);
         assert_eq!(Date::parse("2023-1-01"), None);
+        for bad in
+            ["2024-02-29-01", "24-02-01", "02024-02-01", "2024-002-01", "2024-02-1", "2024-02-001", "2024-02", ""]
+        {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Date::parse("2100-02-29"), None, "a century is not a leap year");
+        assert_eq!(Date::parse("2000-02-29"), Some(Date { year: 2000, month: 2, day: 29 }), "unless it divides by 400");
+        assert_eq!(Date::parse("2023-04-31"), None);
+        assert_eq!(Date::parse("2023-12-31"), Some(Date { year: 2023, month: 12, day: 31 }));
+    }
+
+    /// Every day from 1900 to 2400 (centuries, the 400-year era boundary,
+    /// year ends), against a naive day-by-day calendar.
+    #[test]
+    fn unix_days_to_civil_day_by_day() {
+        let next = |d: Date| {
+            Date::new(d.year, d.month, d.day + 1).or_else(|| Date::new(d.year, d.month + 1, 1)).unwrap_or(Date {
+                year: d.year + 1,
+                month: 1,
+                day: 1,
+            })
+        };
+        let mut want = Date { year: 1900, month: 1, day: 1 };
+        for z in -25_567..157_000 {
+            assert_eq!(Date::from_unix_days(z), want, "day {z}");
+            want = next(want);
+        }
+        assert_eq!(want.year, 2399);
     }
 
     #[test]
