@@ -766,6 +766,31 @@ prod = "prd"
         }
     }
 
+    /// `[[compare.map]]` applies both ways: a staging instance nobody
+    /// claimed is not `staging-only` when prod changes the same kind of
+    /// instances under the mapped name.
+    #[test]
+    fn mapped_names_count_for_staging_only() {
+        let map = "[[compare.map]]\nprod = \"green\"\nstaging = \"blue\"\n";
+        let staging = || {
+            vec![
+                upd("terraform_data.blue[0]", json!({"v": 1}), json!({"v": 2})),
+                upd("terraform_data.blue[1]", json!({"v": 1}), json!({"v": 2})),
+            ]
+        };
+        let prod = || vec![upd("terraform_data.green[0]", json!({"v": 1}), json!({"v": 2}))];
+        assert_eq!(ids(&run(staging(), prod(), map)), vec![]);
+        let mut unmapped = ids(&run(staging(), prod(), ""));
+        unmapped.sort();
+        assert_eq!(
+            unmapped,
+            vec![
+                ("not-in-staging".to_owned(), "terraform_data.green[0]".to_owned()),
+                ("staging-only".to_owned(), "terraform_data.blue".to_owned()),
+            ]
+        );
+    }
+
     #[test]
     fn grouped_finding_names_the_instances_and_every_instance_lists_it() {
         let prod: Vec<Value> = (0..15)
