@@ -251,4 +251,39 @@ mod tests {
         assert_eq!(quantity("10Qi"), None);
         assert_eq!(quantity("2E"), Some(2e18));
     }
+
+    #[test]
+    fn every_unit_scales() {
+        let k = 1024f64;
+        for (s, want) in [
+            ("3", Some(3.0)),
+            (" 3 ", Some(3.0)),
+            ("-2", Some(-2.0)),
+            ("+2", Some(2.0)),
+            ("1e3", Some(1e3)),
+            ("3m", Some(3e-3)),
+            ("3k", Some(3e3)),
+            ("3K", Some(3e3)),
+            ("3M", Some(3e6)),
+            ("3G", Some(3e9)),
+            ("3T", Some(3e12)),
+            ("3P", Some(3e15)),
+            ("3E", Some(3e18)),
+            ("3Ki", Some(3.0 * k)),
+            ("3Mi", Some(3.0 * k.powi(2))),
+            ("3Gi", Some(3.0 * k.powi(3))),
+            ("3Ti", Some(3.0 * k.powi(4))),
+            ("3Pi", Some(3.0 * k.powi(5))),
+            ("3Ei", Some(3.0 * k.powi(6))),
+            ("1.5Gi", Some(1.5 * k.powi(3))),
+            ("3g", None),
+            ("3ki", None),
+            ("Gi", None),
+            ("inf", None),
+            ("NaN", None),
+            ("", None),
+        ] {
+            assert_eq!(quantity(s), want, "{s:?}");
+        }
+    }
 }
