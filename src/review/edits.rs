@@ -542,6 +542,28 @@ mod tests {
                 vec!["Line attr - echo one", "Line attr + echo two"],
             ),
             ("blank lines and indentation ignored", json!("a\n  b\n"), json!("a\n\nb\n"), vec![]),
+            ("a repeated line counts", json!("a\nx\n"), json!("a\nx\nx\n"), vec!["Line attr + x"]),
+            ("a line repeated less", json!("x\nx\na\n"), json!("x\na\n"), vec!["Line attr - x"]),
+            ("a repeated element counts", json!("[1,2]"), json!("[1,2,1]"), vec!["Element attr + 1"]),
+            ("an element repeated less", json!("[1,1,2]"), json!("[1,2]"), vec!["Element attr - 1"]),
+            (
+                "objects are paired only when as many are removed as added",
+                json!(r#"[{"a":1}]"#),
+                json!(r#"[{"a":2},{"b":1}]"#),
+                vec![r#"Element attr - {"a":1}"#, r#"Element attr + {"a":2}"#, r#"Element attr + {"b":1}"#],
+            ),
+            (
+                "objects removed and added in equal numbers are edited",
+                json!(r#"[{"a":1},{"k":1}]"#),
+                json!(r#"[{"a":2},{"k":2}]"#),
+                vec!["Attribute attr[*].a 2", "Attribute attr[*].k 2"],
+            ),
+            (
+                "scalars removed and added in equal numbers are elements",
+                json!("[1]"),
+                json!("[2]"),
+                vec!["Element attr - 1", "Element attr + 2"],
+            ),
             (
                 "broken json is text",
                 json!("{not json\nline"),
