@@ -536,6 +536,12 @@ mod tests {
                 vec!["Attribute attr.echo \"two\""],
             ),
             (
+                "a first line whose key is not plain is lines, though YAML would read a mapping",
+                json!("my key: 1\nother: x\n"),
+                json!("my key: 2\nother: x\n"),
+                vec!["Line attr - my key: 1", "Line attr + my key: 2"],
+            ),
+            (
                 "a shell script is lines",
                 json!("#!/bin/bash\nset -e\necho one\n"),
                 json!("#!/bin/bash\nset -e\necho two\n"),

@@ -610,6 +610,14 @@ prod = "prd"
                 ("absent", "address", "terraform_data.a", vec![], vec![]),
             ),
             (
+                "staging leaves it unchanged under its own name",
+                vec![rc("terraform_data.app_stg", &["no-op"], json!({"v": 1}), json!({"v": 1}))],
+                vec![upd("terraform_data.app_prd", json!({"v": 1}), json!({"v": 2}))],
+                "",
+                "terraform_data.app_prd",
+                ("absent", "address", "terraform_data.app_prd", vec![], vec![]),
+            ),
+            (
                 "address map",
                 vec![upd("terraform_data.blue", json!({"v": 1}), json!({"v": 2}))],
                 vec![upd("terraform_data.green", json!({"v": 1}), json!({"v": 2}))],
