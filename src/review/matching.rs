@@ -672,6 +672,17 @@ prod = "prd"
                 ("matched", "sibling", r#"module.svc["stg-us"].terraform_data.this"#, vec![], vec![]),
             ),
             (
+                "a closer sibling wins over the first tried",
+                vec![
+                    upd(r#"terraform_data.q["stg-eu"]"#, json!({"v": 1, "w": 1}), json!({"v": 2, "w": 1})),
+                    upd(r#"terraform_data.q["stg-us"]"#, json!({"v": 1, "w": 1}), json!({"v": 2, "w": 2})),
+                ],
+                vec![upd(r#"terraform_data.q["prod-eu"]"#, json!({"v": 1, "w": 1}), json!({"v": 2, "w": 3}))],
+                "",
+                r#"terraform_data.q["prod-eu"]"#,
+                ("value-differs", "sibling", r#"terraform_data.q["stg-us"]"#, vec![], vec!["w"]),
+            ),
+            (
                 "a sibling's other edits diverge",
                 vec![upd(r#"terraform_data.q["a"]"#, json!({"v": 1, "w": 1}), json!({"v": 2, "w": 1}))],
                 vec![upd(r#"terraform_data.q["b"]"#, json!({"v": 1, "w": 1}), json!({"v": 2, "w": 2}))],

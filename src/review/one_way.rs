@@ -300,10 +300,20 @@ mod tests {
     }
 
     fn rollbacks_with(type_: &str, before: Value, after: Value, after_sensitive: Value) -> Vec<Rollback> {
+        rollbacks_of(&["update"], type_, before, after, after_sensitive)
+    }
+
+    fn rollbacks_of(
+        actions: &[&str],
+        type_: &str,
+        before: Value,
+        after: Value,
+        after_sensitive: Value,
+    ) -> Vec<Rollback> {
         let text = json!({
             "format_version": "1.2",
             "resource_changes": [{"address": format!("{type_}.x"), "mode": "managed", "type": type_, "name": "x",
-                "change": {"actions": ["update"], "before": before, "after": after, "after_unknown": {},
+                "change": {"actions": actions, "before": before, "after": after, "after_unknown": {},
                            "before_sensitive": {}, "after_sensitive": after_sensitive}}],
         })
         .to_string();
@@ -331,6 +341,25 @@ mod tests {
             "{}",
             r[1].message()
         );
+    }
+
+    #[test]
+    fn only_in_place_updates_are_one_way() {
+        let (before, after) = (json!({"allocated_storage": 100}), json!({"allocated_storage": 200}));
+        assert_eq!(rollbacks_of(&["update"], "aws_db_instance", before.clone(), after.clone(), json!({})).len(), 1);
+        for actions in [&["delete", "create"][..], &["create", "delete"], &["create"]] {
+            let before = if actions == ["create"] { Value::Null } else { before.clone() };
+            let r = rollbacks_of(actions, "aws_db_instance", before, after.clone(), json!({}));
+            assert_eq!(r, vec![], "{actions:?}");
+        }
+    }
+
+    #[test]
+    fn long_values_are_cut_at_80_characters() {
+        for (n, want) in [(80, "x".repeat(80)), (81, "x".repeat(80) + "…")] {
+            let r = rollbacks("aws_lambda_function", json!({"runtime": "a"}), json!({"runtime": "x".repeat(n)}));
+            assert_eq!(r[0].after, want, "{n}");
+        }
     }
 
     #[test]

@@ -702,6 +702,35 @@ mod tests {
         )
     }
 
+    /// Without `planned_values`, the resulting state is every managed,
+    /// current change that keeps its object.
+    #[test]
+    fn resulting_state_without_planned_values() {
+        let rc = |address: &str, mode: &str, actions: &[&str], deposed: Option<&str>| {
+            let mut c = json!({"address": address, "mode": mode, "type": "t", "name": "x",
+                "change": {"actions": actions, "before": {"v": 1}, "after": {"v": 2}}});
+            if let Some(d) = deposed {
+                c["deposed"] = json!(d);
+            }
+            c
+        };
+        let doc = json!({"format_version": "1.2", "resource_changes": [
+            rc("t.create", "managed", &["create"], None),
+            rc("t.update", "managed", &["update"], None),
+            rc("t.noop", "managed", &["no-op"], None),
+            rc("t.replace", "managed", &["delete", "create"], None),
+            rc("t.delete", "managed", &["delete"], None),
+            rc("t.forget", "managed", &["forget"], None),
+            rc("t.old", "managed", &["delete"], Some("00000001")),
+            rc("data.t.read", "data", &["read"], None),
+        ]})
+        .to_string();
+        let source = Source::new("plan.json", doc.into());
+        let plan = parse_plan(&source).unwrap();
+        let got: Vec<&str> = resulting(&plan).iter().map(|r| r.address).collect();
+        assert_eq!(got, ["t.create", "t.update", "t.noop", "t.replace"]);
+    }
+
     #[test]
     fn kind_differs_quantity_and_identity_do_not() {
         let s = db("postgres", "15.4", "db.t3.medium", "app-stg");
