@@ -638,6 +638,7 @@ mod tests {
     fn loose_keys_drop_every_instance_key() {
         assert_eq!(loose_key("module.db[\"eu-stg\"].aws_db_instance.main"), "module.db.aws_db_instance.main");
         assert_eq!(loose_key("module.a[0].module.b[\"x]\"].t.n"), "module.a.module.b.t.n");
+        assert_eq!(loose_key("t.a]b[1]"), "t.a]b", "a stray `]` outside brackets is kept");
     }
 
     #[test]

@@ -216,6 +216,10 @@ mod tests {
         assert!(!same("OpenSearch_2.11", "Elasticsearch_7.10", Some(1)));
         assert!(same("OpenSearch_2.11", "OpenSearch_2.13", Some(1)));
         assert!(!same("15", "POSTGRES_15", None), "a plain number is not a token spelling");
+        assert!(
+            !same("ENGINE_1.2_A", "ENGINE_1.2_B", None),
+            "only a lone dotted version after the engine is the OpenSearch spelling; tokens after one are an edition"
+        );
     }
 
     #[test]

@@ -96,6 +96,38 @@ mod tests {
         p.rules.into_iter().next().unwrap()
     }
 
+    /// The check offers the gated plan's managed changes to prod-scoped
+    /// rules and staging's changes to staging-scoped ones.
+    #[test]
+    fn the_check_offers_each_plan_to_its_rules() {
+        use crate::review::testkit::{check_of, day, ids, options, review_of, upd};
+        let p = policy(
+            "[[rule]]\nid = \"in-prod\"\nlevel = \"warn\"\nmessage = \"m\"\ntype = \"terraform_data\"\n\n\
+             [[rule]]\nid = \"in-staging\"\nlevel = \"warn\"\nmessage = \"m\"\nenv = \"staging\"\ntype = \"terraform_data\"\n",
+        );
+        let opts = options(day("2026-01-01"), None);
+        let custom = |r: &crate::review::Review| -> Vec<(String, String)> {
+            ids(r).into_iter().filter(|(id, _)| id.starts_with("in-")).collect()
+        };
+        let r = check_of(vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))], &p, &opts);
+        assert_eq!(custom(&r), vec![("in-prod".to_owned(), "terraform_data.a".to_owned())]);
+        let r = review_of(
+            vec![upd("terraform_data.s", json!({"v": 1}), json!({"v": 2}))],
+            vec![upd("terraform_data.s", json!({"v": 1}), json!({"v": 2}))],
+            &p,
+            &opts,
+        );
+        let mut got = custom(&r);
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                ("in-prod".to_owned(), "terraform_data.s".to_owned()),
+                ("in-staging".to_owned(), "terraform_data.s".to_owned())
+            ]
+        );
+    }
+
     #[test]
     fn env_scoping() {
         for (scope, env, want) in [
