@@ -785,6 +785,27 @@ prod = "prd"
         }
     }
 
+    /// An unmatched instance says how many instances of the resource staging
+    /// changes otherwise; with none, it says nothing.
+    #[test]
+    fn unmatched_instances_count_the_other_instances() {
+        let description = |staging: Vec<Value>| {
+            let r = run(staging, vec![upd("terraform_data.web[1]", json!({"v": 1}), json!({"v": 2}))], "");
+            let c = r.changes.iter().find(|c| c.address == "terraform_data.web[1]").unwrap();
+            c.staging.as_ref().unwrap().description.clone()
+        };
+        let delete = |a: &str| rc(a, &["delete"], json!({"v": 1}), Value::Null);
+        assert_eq!(
+            description(vec![delete("terraform_data.web[0]")]).as_deref(),
+            Some("1 other instance(s) differently")
+        );
+        assert_eq!(
+            description(vec![delete("terraform_data.web[0]"), delete("terraform_data.web[2]")]).as_deref(),
+            Some("2 other instance(s) differently")
+        );
+        assert_eq!(description(vec![delete("terraform_data.other")]), None);
+    }
+
     /// `[[compare.map]]` applies both ways: a staging instance nobody
     /// claimed is not `staging-only` when prod changes the same kind of
     /// instances under the mapped name.
