@@ -785,6 +785,29 @@ prod = "prd"
         }
     }
 
+    /// A staging change whose normalized address prod changes is not
+    /// `staging-only`, whatever its action; the not-in-staging message says
+    /// whether staging has the resource unchanged.
+    #[test]
+    fn staging_only_and_not_in_staging_details() {
+        let staging = vec![
+            upd("terraform_data.x_prd", json!({"v": 1}), json!({"v": 2})),
+            rc("terraform_data.x_stg", &["delete"], json!({"v": 1}), Value::Null),
+        ];
+        let prod = vec![upd("terraform_data.x_prd", json!({"v": 1}), json!({"v": 2}))];
+        assert_eq!(ids(&run(staging, prod, "")), vec![]);
+
+        let message = |staging: Vec<Value>| {
+            let r = run(staging, vec![upd("terraform_data.a", json!({"v": 1}), json!({"v": 2}))], "");
+            assert_eq!(ids(&r), vec![("not-in-staging".to_owned(), "terraform_data.a".to_owned())]);
+            r.findings[0].message.clone()
+        };
+        let unchanged = message(vec![rc("terraform_data.a", &["no-op"], json!({"v": 1}), json!({"v": 1}))]);
+        assert!(unchanged.ends_with("staging's plan leaves this resource unchanged"), "{unchanged}");
+        let none = message(vec![]);
+        assert!(none.ends_with("staging's plan has no such resource change"), "{none}");
+    }
+
     /// An unmatched instance says how many instances of the resource staging
     /// changes otherwise; with none, it says nothing.
     #[test]
