@@ -189,3 +189,26 @@ fn name_edits(extra: &[ExtraEdit]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::name_edits;
+    use crate::review::{EditKind, ExtraEdit};
+
+    #[test]
+    fn extra_edits_are_named_by_path_with_counts() {
+        let e = |path: &str, kind| ExtraEdit { path: path.into(), kind };
+        use EditKind::*;
+        let cases = [
+            (vec![e("tags.Team", Attribute)], "tags.Team"),
+            (vec![e("u", Line), e("u", Line)], "u (2 lines)"),
+            (vec![e("u", Line)], "u (1 line)"),
+            (vec![e("p", Element), e("p", Element), e("p", Element)], "p (3 elements)"),
+            (vec![e("p", Attribute), e("p", Line), e("p", Element)], "p (value, 1 line, 1 element)"),
+            (vec![e("a", Line), e("b", Attribute), e("a", Element)], "a (1 line, 1 element), b"),
+        ];
+        for (extra, want) in cases {
+            assert_eq!(name_edits(&extra), want);
+        }
+    }
+}
