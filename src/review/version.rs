@@ -215,6 +215,11 @@ mod tests {
         assert!(same("REDIS_6_X", "REDIS_6_2", Some(2)));
         assert!(!same("OpenSearch_2.11", "Elasticsearch_7.10", Some(1)));
         assert!(same("OpenSearch_2.11", "OpenSearch_2.13", Some(1)));
+        assert!(
+            !same("OpenSearch_2.11", "Elasticsearch_2.13", Some(1)),
+            "the engine of a dotted token spelling counts"
+        );
+        assert_eq!(v("OpenSearch_2.11").compare(&v("Elasticsearch_2.13")), None);
         assert!(!same("15", "POSTGRES_15", None), "a plain number is not a token spelling");
         assert!(
             !same("ENGINE_1.2_A", "ENGINE_1.2_B", None),
