@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 mod cmd;
-use cmd::plangate;
+use cmd::{findings, has, plangate};
 
 fn pair(scenario: &str) -> [String; 2] {
     [format!("testdata/pairs/{scenario}/staging.json"), format!("testdata/pairs/{scenario}/prod.json")]
@@ -21,21 +21,6 @@ fn review_json(scenario: &str, extra: &[&str]) -> (i32, Value) {
     let code = out.status.code().unwrap();
     assert!(code == 0 || code == 1, "{scenario}: exit {code}: {}", String::from_utf8_lossy(&out.stderr));
     (code, serde_json::from_slice(&out.stdout).expect("report is JSON"))
-}
-
-/// `(id, address)` of every finding that counts.
-fn findings(report: &Value) -> Vec<(String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["waived"].is_null())
-        .map(|f| (f["id"].as_str().unwrap().to_owned(), f["address"].as_str().unwrap_or("").to_owned()))
-        .collect()
-}
-
-fn has(report: &Value, id: &str, address: &str) -> bool {
-    findings(report).iter().any(|(i, a)| i == id && a == address)
 }
 
 fn change<'r>(report: &'r Value, address: &str) -> &'r Value {

@@ -12,7 +12,7 @@ use serde_json::Value;
 mod support;
 
 mod cmd;
-use cmd::plangate;
+use cmd::{findings, has, plangate};
 
 const TG: [&str; 4] = ["--staging", "testdata/stacks/terragrunt/staging", "--prod", "testdata/stacks/terragrunt/prod"];
 const PATTERN: [&str; 2] = ["--plans", "testdata/stacks/plans/{stack}/{env}.json"];
@@ -74,21 +74,6 @@ fn stacks(report: &Value) -> BTreeMap<String, &Value> {
         .collect()
 }
 
-/// `(id, address)` of the findings of one stack that count.
-fn counted(stack: &Value) -> Vec<(String, String)> {
-    stack["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["waived"].is_null())
-        .map(|f| (f["id"].as_str().unwrap().to_owned(), f["address"].as_str().unwrap_or("").to_owned()))
-        .collect()
-}
-
-fn has(stack: &Value, id: &str, address: &str) -> bool {
-    counted(stack).iter().any(|(i, a)| i == id && a == address)
-}
-
 #[test]
 fn both_layouts_give_every_stack_its_own_verdict() {
     for inputs in [&TG[..], &PATTERN[..]] {
@@ -118,9 +103,9 @@ fn findings_belong_to_the_stack_they_come_from() {
     assert!(has(s["data/db"], "stateful-destroy", "aws_db_instance.app"));
     assert!(has(s["data/db"], "stateful-destroy", "aws_s3_bucket.assets"));
     assert!(has(s["data/cache"], "plan-not-applicable", ""));
-    assert!(has(s["app/web"], "not-in-staging", "terraform_data.log_group"), "{:?}", counted(s["app/web"]));
+    assert!(has(s["app/web"], "not-in-staging", "terraform_data.log_group"), "{:?}", findings(s["app/web"]));
     for (name, stack) in &s {
-        let ids: Vec<String> = counted(stack).into_iter().map(|(i, _)| i).collect();
+        let ids: Vec<String> = findings(stack).into_iter().map(|(i, _)| i).collect();
         if !matches!(name.as_str(), "data/db" | "data/archive") {
             assert!(!ids.contains(&"stateful-destroy".to_owned()), "{name}: {ids:?}");
         }
@@ -144,7 +129,7 @@ fn a_prod_stack_without_staging_is_not_in_staging_throughout() {
     let s = stacks(&report);
     for name in ["edge/cdn", "data/archive"] {
         let stack = s[name];
-        assert!(has(stack, "stack-not-in-staging", ""), "{name}: {:?}", counted(stack));
+        assert!(has(stack, "stack-not-in-staging", ""), "{name}: {:?}", findings(stack));
         assert!(stack["plans"]["staging"].is_null(), "{name}");
         let changes = stack["changes"].as_array().unwrap();
         assert!(!changes.is_empty());
@@ -157,7 +142,7 @@ fn a_prod_stack_without_staging_is_not_in_staging_throughout() {
         }
     }
     // The prod-only stack's own blocking finding still blocks it.
-    assert!(has(s["data/archive"], "stateful-destroy", "aws_db_instance.main"), "{:?}", counted(s["data/archive"]));
+    assert!(has(s["data/archive"], "stateful-destroy", "aws_db_instance.main"), "{:?}", findings(s["data/archive"]));
 }
 
 #[test]

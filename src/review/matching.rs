@@ -383,25 +383,8 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::instance_pattern;
-    use crate::plan::{Source, parse_plan};
-    use crate::policy::{Date, parse_str};
-    use crate::review::{Env, Options, Review, review};
-
-    /// A `resource_changes` entry.
-    fn rc(address: &str, actions: &[&str], before: Value, after: Value) -> Value {
-        json!({
-            "address": address,
-            "mode": "managed",
-            "type": "terraform_data",
-            "name": "x",
-            "provider_name": "terraform.io/builtin/terraform",
-            "change": {"actions": actions, "before": before, "after": after, "after_unknown": {}}
-        })
-    }
-
-    fn upd(address: &str, before: Value, after: Value) -> Value {
-        rc(address, &["update"], before, after)
-    }
+    use crate::review::Review;
+    use crate::review::testkit::{day, ids, options, policy, rc, review_of, upd};
 
     fn moved(mut c: Value, from: &str) -> Value {
         c["previous_address"] = Value::from(from);
@@ -427,21 +410,8 @@ prod = "prd"
 "#;
 
     fn run(staging: Vec<Value>, prod: Vec<Value>, extra_policy: &str) -> Review {
-        // Both plans hold the type, unchanged, so that type-level parity
-        // findings stay out of these cases.
-        let filler = rc("terraform_data.filler", &["no-op"], json!({"v": 0}), json!({"v": 0}));
-        let doc = |mut changes: Vec<Value>| {
-            changes.push(filler.clone());
-            let v = json!({"format_version": "1.2", "terraform_version": "1.9.8", "resource_changes": changes,
-                "complete": true, "errored": false, "applyable": true});
-            serde_json::to_vec(&v).unwrap()
-        };
-        let (s, p) = (Source::new("staging.json", doc(staging)), Source::new("prod.json", doc(prod)));
-        let (s, p) = (parse_plan(&s).unwrap(), parse_plan(&p).unwrap());
-        let policy = parse_str("test.toml", &format!("{POLICY}\n{extra_policy}")).unwrap();
-        let opts =
-            Options { today: Date::new(2026, 1, 1).unwrap(), approved: None, attribute_diffs: true, env: Env::Prod };
-        review(&s, &p, &policy, &opts)
+        let policy = policy(&format!("{POLICY}\n{extra_policy}"));
+        review_of(staging, prod, &policy, &options(day("2026-01-01"), None))
     }
 
     /// `(status, via, staging address, extra edits as "kind path", value differences)` of one prod change.
@@ -457,10 +427,6 @@ prod = "prd"
             .collect();
         let differs = m["value_differences"].as_array().unwrap().iter().map(s).collect();
         (s(&m["status"]), s(&m["via"]), s(&m["address"]), extra, differs)
-    }
-
-    fn ids(r: &Review) -> Vec<(String, String)> {
-        r.findings.iter().map(|f| (f.id.to_string(), f.address.clone().unwrap_or_default())).collect()
     }
 
     #[test]

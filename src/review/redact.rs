@@ -109,17 +109,8 @@ impl Redactor {
 
     /// `s` with every secret replaced by `(sensitive)`.
     pub fn mask<'s>(&self, s: &'s str) -> Cow<'s, str> {
-        if self.exact.is_empty() {
-            return Cow::Borrowed(s);
-        }
-        if self.exact.contains(s) {
-            return Cow::Borrowed(SENSITIVE);
-        }
-        let s = self.mask_substrings(s);
-        let s = match self.mask_quoted(&s) {
-            Some(masked) => Cow::Owned(masked),
-            None => s,
-        };
+        // An address's masking, then the bare segments too.
+        let s = self.mask_address(s);
         match self.mask_segments(&s) {
             Some(masked) => Cow::Owned(masked),
             None => s,

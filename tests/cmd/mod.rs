@@ -1,7 +1,10 @@
 //! The `plangate` binary as every command-line test runs it: with none of
-//! the caller's environment that could change its output.
+//! the caller's environment that could change its output; and reading the
+//! findings of its JSON report.
+#![allow(dead_code)] // each test file uses a different part of this module
 
 use assert_cmd::Command;
+use serde_json::Value;
 
 /// Variables plangate reads: colour (`NO_COLOR`, `TERM`), the GitHub job
 /// summary it appends to, and the CI commit and run the Markdown names.
@@ -25,4 +28,21 @@ pub fn plangate() -> Command {
         c.env_remove(var);
     }
     c
+}
+
+/// `(id, address)` of every finding that counts in a JSON report (of one
+/// review, or one stack's entry of many).
+pub fn findings(report: &Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["waived"].is_null())
+        .map(|f| (f["id"].as_str().unwrap().to_owned(), f["address"].as_str().unwrap_or("").to_owned()))
+        .collect()
+}
+
+/// Whether a finding `id` about `address` counts in the report.
+pub fn has(report: &Value, id: &str, address: &str) -> bool {
+    findings(report).iter().any(|(i, a)| i == id && a == address)
 }

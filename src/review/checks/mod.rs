@@ -115,12 +115,27 @@ impl<'p> Findings<'p> {
         message: String,
         origin: Option<Origin>,
     ) {
+        self.push_builtin(id, Some(env), Some(address), ats, message, origin);
+    }
+
+    /// The one place a built-in finding is made: at its (possibly
+    /// overridden) level, with `origin` (the policy entry behind it) or else
+    /// the level override's.
+    fn push_builtin(
+        &mut self,
+        id: RuleId,
+        env: Option<Env>,
+        address: Option<String>,
+        ats: Vec<At>,
+        message: String,
+        origin: Option<Origin>,
+    ) {
         let (level, override_origin) = self.policy.builtin_level(id);
         let finding = Finding {
             id: FindingId::Builtin(id),
             level,
-            env: Some(env),
-            address: Some(address),
+            env,
+            address,
             message,
             origin: origin.or_else(|| override_origin.cloned()),
             waived: None,
@@ -148,17 +163,8 @@ impl<'p> Findings<'p> {
         message: String,
         origin: Option<Origin>,
     ) {
-        let (level, override_origin) = self.policy.builtin_level(id);
-        let finding = Finding {
-            id: FindingId::Builtin(id),
-            level,
-            env,
-            address: at.map(|(_, c)| c.address.clone()),
-            message,
-            origin: origin.or_else(|| override_origin.cloned()),
-            waived: None,
-        };
-        self.list.push((finding, at.map(|(a, _)| a).into_iter().collect()));
+        let address = at.map(|(_, c)| c.address.clone());
+        self.push_builtin(id, env, address, at.map(|(a, _)| a).into_iter().collect(), message, origin);
     }
 
     /// One built-in finding about several instances of one resource
@@ -184,17 +190,7 @@ impl<'p> Findings<'p> {
         } else {
             super::matching::instance_pattern(&changes[first].address)
         };
-        let (level, origin) = self.policy.builtin_level(id);
-        let finding = Finding {
-            id: FindingId::Builtin(id),
-            level,
-            env: Some(env),
-            address: Some(address),
-            message,
-            origin: origin.cloned(),
-            waived: None,
-        };
-        self.list.push((finding, members.iter().map(|&i| at(i)).collect()));
+        self.push_builtin(id, Some(env), Some(address), members.iter().map(|&i| at(i)).collect(), message, None);
     }
 
     /// Adds a custom `[[rule]]`'s finding about one change.
