@@ -604,6 +604,23 @@ mod tests {
     }
 
     #[test]
+    fn comes_after_is_byte_order() {
+        for (key, last, want) in [
+            (&b"b"[..], &b"a"[..], true),
+            (b"a", b"b", false),
+            (b"ab", b"aa", true),
+            (b"aa", b"ab", false),
+            (b"ab", b"a", true),
+            (b"a", b"ab", false),
+            (b"a", b"a", false),
+            (b"a", b"", true),
+            (b"", b"a", false),
+        ] {
+            assert_eq!(comes_after(key, last), want, "{:?} after {:?}", key, last);
+        }
+    }
+
+    #[test]
     fn refuses_numbers_surrogates_and_depth() {
         assert_eq!(problem(r#"{"variables": {"x": {"value": 1e400}}}"#).map(|p| p.0), Some(Problem::NumberOutOfRange));
         assert_eq!(problem(r#"{"v": -1E+309}"#).map(|p| p.0), Some(Problem::NumberOutOfRange));
