@@ -17,6 +17,7 @@ mod checks;
 mod edits;
 mod exceptions;
 mod matching;
+mod needles;
 pub mod one_way;
 pub mod parity;
 pub mod redact;

@@ -28,8 +28,7 @@
 use foldhash::HashSet;
 use std::borrow::Cow;
 
-use aho_corasick::AhoCorasick;
-
+use super::needles::Needles;
 use super::{Change, Finding, Kind, OutputLine, PlanInfo, Review, Shown};
 use crate::plan::value::{self, collect_all, collect_marked_raw};
 use crate::plan::{Plan, Values};
@@ -47,12 +46,9 @@ pub struct Redactor {
     exact: HashSet<String>,
     /// Some secret is shorter than [`MIN_SUBSTRING`].
     has_short: bool,
-    /// The forms of 4+ character secrets, longest first, in one automaton
-    /// (several only past the library's size limits; applied in order, so a
-    /// secret that contains another is masked whole). One, not one per core:
-    /// every displayed string is searched, and the build runs while the
-    /// plans are verified on the other cores.
-    substrings: Vec<AhoCorasick>,
+    /// The forms of 4+ character secrets, found leftmost-longest (so a
+    /// secret that contains another is masked whole).
+    substrings: Needles,
 }
 
 impl Redactor {
@@ -94,10 +90,8 @@ impl Redactor {
             }
             exact.extend(forms);
         }
-        let mut long: Vec<String> = long.into_iter().collect();
-        // Longest first, so that a secret containing another is masked whole.
-        long.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-        let substrings = build(&long);
+        let long: Vec<String> = long.into_iter().collect();
+        let substrings = Needles::new(&long);
         let has_short = exact.iter().any(|s| s.chars().count() < MIN_SUBSTRING);
         Redactor { exact, has_short, substrings }
     }
@@ -139,13 +133,10 @@ impl Redactor {
 
     /// Every form of a 4+ character secret inside `s` replaced.
     fn mask_substrings<'s>(&self, s: &'s str) -> Cow<'s, str> {
-        let mut out = Cow::Borrowed(s);
-        for ac in &self.substrings {
-            if ac.is_match(out.as_ref()) {
-                out = Cow::Owned(ac.replace_all(&out, &vec![SENSITIVE; ac.patterns_len()]));
-            }
+        match self.substrings.replace_all(s, SENSITIVE) {
+            Some(masked) => Cow::Owned(masked),
+            None => Cow::Borrowed(s),
         }
-        out
     }
 
     /// Masks an address in place (see [`Redactor::mask_address`]).
@@ -257,25 +248,6 @@ fn forms(secret: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-/// One automaton over `patterns`, or, past the library's size limits,
-/// several over halves of them: a secret is never left unmasked because
-/// there are many.
-fn build(patterns: &[String]) -> Vec<AhoCorasick> {
-    if patterns.is_empty() {
-        return Vec::new();
-    }
-    match AhoCorasick::builder().match_kind(aho_corasick::MatchKind::LeftmostLongest).build(patterns) {
-        Ok(ac) => vec![ac],
-        Err(_) if patterns.len() > 1 => {
-            let (a, b) = patterns.split_at(patterns.len() / 2);
-            build(a).into_iter().chain(build(b)).collect()
-        }
-        // One pattern is as long as a plan string: past the limits only if
-        // the plan is, and then whole-string masking (`exact`) still holds.
-        Err(_) => Vec::new(),
-    }
 }
 
 /// The body of a JSON string holding `s` (no quotes); `go` adds the HTML
