@@ -330,7 +330,40 @@ fn compact(json: &[u8]) -> Vec<u8> {
 /// the string has an escape; `Err` with the offset of an unpaired surrogate
 /// escape.
 fn string_end(bytes: &[u8], start: usize) -> Result<(usize, bool), usize> {
+    // Most plan strings are short (keys, names, flags): looking at eight
+    // bytes at a time inline beats a call to `memchr2` for each, which is
+    // kept for the rest of longer strings and for escapes.
     let mut i = start + 1;
+    for _ in 0..SHORT_WORDS {
+        let Some(word) = bytes.get(i..i + 8) else { break };
+        let word = u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
+        let found = has_byte(word, b'"') | has_byte(word, b'\\');
+        if found != 0 {
+            let at = i + (found.trailing_zeros() / 8) as usize;
+            if bytes[at] == b'"' {
+                return Ok((at + 1, false));
+            }
+            return string_end_from(bytes, at);
+        }
+        i += 8;
+    }
+    string_end_from(bytes, i)
+}
+
+/// Words of a string looked at inline by [`string_end`] before `memchr2`.
+const SHORT_WORDS: usize = 4;
+
+/// The lowest byte of `word` equal to `b` has its high bit set in the
+/// result (bytes above it may too: only the lowest is exact).
+fn has_byte(word: u64, b: u8) -> u64 {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let x = word ^ (LOW * u64::from(b));
+    x.wrapping_sub(LOW) & !x & HIGH
+}
+
+/// [`string_end`] from `i`, inside the string, with no escape before `i`.
+fn string_end_from(bytes: &[u8], mut i: usize) -> Result<(usize, bool), usize> {
     let mut escaped = false;
     let mut pending_high: Option<usize> = None;
     loop {
@@ -643,5 +676,28 @@ mod tests {
         assert_eq!(line_column(text.as_bytes(), at), (3, 34));
         assert_eq!(offset_of(text.as_bytes(), 3, 34), at);
         assert_eq!(path_at(br#"{"hunter2-Sekrit": {"value": 1}}"#, 28), "[…].value");
+    }
+
+    /// Every length around the eight-byte words and the switch to
+    /// `memchr2`, with the closing quote, an escape and multi-byte
+    /// characters at every position.
+    #[test]
+    fn string_end_at_every_length_and_position() {
+        for len in 0..48 {
+            let body = "a".repeat(len);
+            let text = format!("\"{body}\",");
+            assert_eq!(string_end(text.as_bytes(), 0), Ok((len + 2, false)), "{text}");
+            for at in 0..len {
+                let escaped = format!("\"{}\\\"{}\"x", &body[..at], &body[at..]);
+                assert_eq!(string_end(escaped.as_bytes(), 0), Ok((len + 4, true)), "{escaped}");
+                let wide = format!("\"{}é\"{}", &body[..at], &body[at..]);
+                assert_eq!(string_end(wide.as_bytes(), 0), Ok((at + 4, false)), "{wide}");
+            }
+        }
+        // Unterminated: the end of the text.
+        assert_eq!(string_end(b"\"abcdefghijklmnop", 0), Ok((17, false)));
+        assert_eq!(string_end(b"\"abc", 0), Ok((4, false)));
+        assert_eq!(has_byte(u64::from_le_bytes(*b"ab\"cd\"ef"), b'"').trailing_zeros() / 8, 2);
+        assert_eq!(has_byte(u64::from_le_bytes(*b"abcdefgh"), b'"'), 0);
     }
 }
