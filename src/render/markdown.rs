@@ -32,6 +32,7 @@
 //!   with at least one kept item and always closed; items are never cut.
 //! * Deterministic: the same review always renders the same text.
 
+use std::cell::OnceCell;
 use std::io::Write;
 
 use super::escape::{md_code, md_code_line, md_fence, md_link, md_text};
@@ -111,6 +112,31 @@ impl Piece {
     }
 }
 
+/// A section's item: its text is made only when fitting the comment needs
+/// it. A 50,000-change review has 50,000 diff items, of which a comment
+/// holds a hundred or so; most are never made.
+struct Item<'v> {
+    /// At most the item's length in characters, known without making it.
+    floor: usize,
+    make: Box<dyn Fn() -> String + 'v>,
+    piece: OnceCell<Piece>,
+}
+
+impl<'v> Item<'v> {
+    fn ready(text: String) -> Item<'v> {
+        let piece = Piece::new(text);
+        Item { floor: piece.chars, make: Box::new(String::new), piece: OnceCell::from(piece) }
+    }
+
+    fn lazy(floor: usize, make: impl Fn() -> String + 'v) -> Item<'v> {
+        Item { floor, make: Box::new(make), piece: OnceCell::new() }
+    }
+
+    fn piece(&self) -> &Piece {
+        self.piece.get_or_init(|| Piece::new((self.make)()))
+    }
+}
+
 /// What a section's items are, for the left-out note and the layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -123,7 +149,7 @@ enum Kind {
 }
 
 /// A section: folded in `<details>`, or visible under a heading.
-struct Section {
+struct Section<'v> {
     title: String,
     kind: Kind,
     /// Visible sections are not folded.
@@ -135,10 +161,10 @@ struct Section {
     counted: bool,
     /// What the left-out note calls one item.
     noun: &'static str,
-    items: Vec<Piece>,
+    items: Vec<Item<'v>>,
 }
 
-impl Section {
+impl Section<'_> {
     fn open(&self, shown: usize) -> String {
         let n = self.items.len();
         let count = if !self.counted {
@@ -178,7 +204,7 @@ impl Section {
 }
 
 /// Everything the comment can hold, before fitting it to the budget.
-struct Comment {
+struct Comment<'v> {
     /// Whether the comment starts with the marker (not a stack's section).
     marked: bool,
     /// Verdict heading and what was compared (after the marker).
@@ -191,7 +217,7 @@ struct Comment {
     /// How many findings the blocking groups hold.
     blocked_findings: usize,
     /// Sections, in display order (visible ones first).
-    sections: Vec<Section>,
+    sections: Vec<Section<'v>>,
     /// The Rollback section, last and not folded: in full, and short (a count).
     rollback: (Piece, Piece),
 }
@@ -207,8 +233,8 @@ struct Choice {
     rollback: u8,
 }
 
-impl Comment {
-    fn build(view: &View<'_>, opts: &MarkdownOptions) -> Comment {
+impl<'v> Comment<'v> {
+    fn build(view: &'v View<'_>, opts: &MarkdownOptions) -> Comment<'v> {
         let reviewing = view.reviewing();
         let groups = view.section(FindingKind::Blocking).map_or(&[][..], |s| &s.groups[..]);
         let blocked = groups
@@ -234,7 +260,7 @@ impl Comment {
                 .divergences
                 .iter()
                 .map(|d| {
-                    Piece::new(format!(
+                    Item::ready(format!(
                         "- **{}** {} · {}\n",
                         md_text(&d.action),
                         md_code(&d.target.label()),
@@ -252,7 +278,7 @@ impl Comment {
                 priority,
                 counted: true,
                 noun: "finding",
-                items: s.groups.iter().map(|g| Piece::new(finding_line(g, reviewing, false))).collect(),
+                items: s.groups.iter().map(|g| Item::ready(finding_line(g, reviewing, false))).collect(),
             });
         }
         for s in &view.changes {
@@ -272,7 +298,8 @@ impl Comment {
                 priority,
                 counted: true,
                 noun: "resource diff",
-                items: s.changes.iter().map(|c| Piece::new(change_item(c))).collect(),
+                // The item holds the label in a code span.
+                items: s.changes.iter().map(|c| Item::lazy(chars(&c.target.label()), move || change_item(c))).collect(),
             });
         }
         if !view.outputs.is_empty() {
@@ -283,7 +310,7 @@ impl Comment {
                 priority: 12,
                 counted: false,
                 noun: "output changes",
-                items: vec![Piece::new(outputs_item(&view.outputs))],
+                items: vec![Item::ready(outputs_item(&view.outputs))],
             });
         }
         sections.retain(|s| !s.items.is_empty());
@@ -320,9 +347,12 @@ impl Comment {
     /// The comment within `opts.max_chars`, dropping detail in priority order.
     fn fit(&self, opts: &MarkdownOptions) -> String {
         let max = opts.max_chars;
-        let doc = self.assemble(&self.everything(), opts);
-        if chars(&doc) <= max {
-            return doc;
+        let floor: usize = self.sections.iter().flat_map(|s| &s.items).map(|i| i.floor).sum();
+        if floor <= max {
+            let doc = self.assemble(&self.everything(), opts);
+            if chars(&doc) <= max {
+                return doc;
+            }
         }
 
         // The note with everything left out is the longest it can be.
@@ -361,9 +391,14 @@ impl Comment {
         let mut kept_order = Vec::new();
         for s in order {
             let section = &self.sections[s];
+            let wrapper = section.wrapper_chars();
             let mut opened = false;
             for (i, item) in section.items.iter().enumerate() {
-                let cost = item.chars + if opened { 0 } else { section.wrapper_chars() };
+                let wrapper = if opened { 0 } else { wrapper };
+                if used + item.floor + wrapper > budget {
+                    continue;
+                }
+                let cost = item.piece().chars + wrapper;
                 if used + cost <= budget {
                     used += cost;
                     opened = true;
@@ -423,7 +458,7 @@ impl Comment {
             }
             s.push_str(&section.open(shown));
             for (item, _) in section.items.iter().zip(kept).filter(|(_, k)| **k) {
-                s.push_str(&item.text);
+                s.push_str(&item.piece().text);
             }
             s.push_str(section.close());
         }
