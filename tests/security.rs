@@ -401,19 +401,25 @@ fn unreadable_json_is_refused_without_quoting_it() {
         assert!(stderr.contains(expect), "{name}: expected {expect:?} in {stderr}");
         assert!(stderr.contains(&format!("{name}.json")), "{name}: names the file: {stderr}");
         assert!(!stderr.contains("hunter2") && !stderr.contains("Sekrit"), "{name}: quotes the plan: {stderr}");
-        // A review checks each plan beside the review itself: a refused
-        // plan, on either side, still discards the report and exits 2.
+        // A review checks each plan beside the review and its rendering: a
+        // refused plan, on either side, still discards every report (the
+        // `--report` file and the job summary too) and exits 2.
         let bad = write_bytes("refused", &format!("{name}.json"), text.as_bytes());
         let good = "testdata/pairs/same-change/staging.json";
+        let (extra, summary) = (format!("{bad}.sarif"), format!("{bad}.summary.md"));
         for (staging, prod) in [(good, bad.as_str()), (bad.as_str(), good)] {
             for format in ["json", "text", "markdown"] {
                 let out = plangate()
                     .args(["review", "--staging", staging, "--prod", prod, "--format", format])
+                    .args(["--report", &format!("sarif={extra}")])
+                    .env("GITHUB_STEP_SUMMARY", &summary)
                     .output()
                     .unwrap();
                 let stderr = String::from_utf8_lossy(&out.stderr);
                 assert_eq!(out.status.code(), Some(2), "{name} review {format}: {stderr}");
                 assert!(out.stdout.is_empty(), "{name} review {format}: printed a report");
+                let written = [&extra, &summary].map(|f| std::path::Path::new(f).exists());
+                assert_eq!(written, [false, false], "{name} review {format}: wrote a report file");
                 assert!(stderr.contains(expect) && stderr.contains(&bad), "{name} review: {stderr}");
                 assert!(!stderr.contains("hunter2") && !stderr.contains("Sekrit"), "{name} review: {stderr}");
             }

@@ -43,12 +43,14 @@ impl Outcome {
 pub fn run(settings: Settings) -> Result<ExitCode> {
     match settings {
         Settings::Review { inputs, approved, gate, report } => {
-            let outcome = review_inputs(&inputs, &approved, &gate, report.needs_diffs())?;
-            emit(&outcome, &report, gate.fail_on)
+            review_inputs(&inputs, &approved, &gate, report.needs_diffs(), |outcome| {
+                rendered(outcome, &report, gate.fail_on)
+            })?
+            .write(&report)
         }
         Settings::Check { plans, env, gate, report } => {
             let outcome = check_plans(&plans, env, &gate, report.needs_diffs())?;
-            emit(&outcome, &report, gate.fail_on)
+            rendered(&outcome, &report, gate.fail_on)?.write(&report)
         }
         Settings::Fingerprint { plans } => run_fingerprint(&plans),
         Settings::PolicyValidate { paths, no_default_policy } => {
@@ -124,19 +126,22 @@ fn run_comment(c: CommentSettings) -> Result<ExitCode> {
             (body, ExitCode::SUCCESS)
         }
         CommentSource::Review { inputs, approved, gate } => {
-            let outcome = review_inputs(inputs, approved, gate, true)?;
             // The CI log says why the gate failed, whatever happens to the comment.
-            let text = render_report(&outcome, Format::Text, c.color, &c.markdown)?;
-            write_stdout(&text)?;
-            for (format, path) in &c.extra {
-                write_file(path, &render_report(&outcome, *format, false, &c.markdown)?, *format)?;
-            }
-            if let Some(path) = &c.step_summary {
-                append_step_summary(&outcome, path, &c.markdown);
-            }
-            let body = render_report(&outcome, Format::Markdown, false, &c.markdown)?;
+            let report = Report {
+                format: Format::Text,
+                output: None,
+                extra: c.extra.clone(),
+                color: c.color,
+                markdown: c.markdown.clone(),
+                step_summary: c.step_summary.clone(),
+            };
+            let (log, body) = review_inputs(inputs, approved, gate, true, |outcome| {
+                let body = render_report(outcome, Format::Markdown, false, &c.markdown)?;
+                Ok((rendered(outcome, &report, gate.fail_on)?, body))
+            })?;
+            let code = log.write(&report)?;
             let body = String::from_utf8(body).context("the rendered comment is not UTF-8")?;
-            (fit_platform_limit(body, limit, c.platform), exit_code(outcome.verdict(), gate.fail_on))
+            (fit_platform_limit(body, limit, c.platform), code)
         }
     };
     let mut opts = CommentOptions::new(c.platform, marker);
@@ -240,12 +245,21 @@ fn approval_of(approved: &Approved, staging: &str) -> Option<Approval> {
     }
 }
 
-/// `review`: one pair, or every stack found, each stack on its own.
-fn review_inputs(inputs: &Inputs, approved: &Approved, gate: &Gate, attribute_diffs: bool) -> Result<Outcome> {
+/// `review`: one pair, or every stack found, each stack on its own; then
+/// `finish` renders the outcome (see [`review_plans`]).
+fn review_inputs<T>(
+    inputs: &Inputs,
+    approved: &Approved,
+    gate: &Gate,
+    attribute_diffs: bool,
+    finish: impl FnOnce(&Outcome) -> Result<T>,
+) -> Result<T> {
     let stacks = match inputs {
         Inputs::Pair { staging, prod } => {
             let approval = approval_of(approved, staging);
-            return Ok(Outcome::One(Box::new(review_plans(staging, prod, approval, gate, attribute_diffs)?)));
+            return review_plans(staging, prod, approval, gate, attribute_diffs, |review| {
+                finish(&Outcome::One(Box::new(review)))
+            });
         }
         Inputs::Dirs { staging, prod } => many::discover::from_dirs(staging, prod)?,
         Inputs::Pattern(pattern) => pattern.discover()?,
@@ -262,7 +276,7 @@ fn review_inputs(inputs: &Inputs, approved: &Approved, gate: &Gate, attribute_di
         Loaded::StagingOnly(staging) => review::stacks::staging_only(staging, &policy),
     })
     .map_err(load_errors)?;
-    Ok(outcome("review", stacks, outcomes, |s| s.staging.is_some() && s.prod.is_some()))
+    finish(&outcome("review", stacks, outcomes, |s| s.staging.is_some() && s.prod.is_some()))
 }
 
 /// One stack found with what a single run has: today's single report.
@@ -354,13 +368,14 @@ fn load_policy(paths: &[PathBuf], no_default: bool) -> Result<Policy> {
 }
 
 /// Loads policy and both plans (in parallel) and reviews them.
-fn review_plans(
+fn review_plans<T>(
     staging: &str,
     prod: &str,
     approved: Option<Approval>,
     gate: &Gate,
     attribute_diffs: bool,
-) -> Result<Review> {
+    finish: impl FnOnce(Review) -> Result<T>,
+) -> Result<T> {
     let policy = load_policy(&gate.policy, gate.no_default_policy)?;
     let opts = Options { today: gate.today, approved, attribute_diffs, env: Env::Prod };
     // Each thread reads and parses one plan; the plans borrow the sources.
@@ -377,15 +392,16 @@ fn review_plans(
     });
     let (staging, prod) = (staging?, prod?);
     // The fail-closed scan and the digests run beside the review (which
-    // waits for a digest only where it needs one); a plan the scan refuses
-    // discards the review before anything is shown.
+    // waits for a digest only where it needs one) and its rendering; a plan
+    // the scan refuses discards the rendered reports before anything is
+    // written.
     std::thread::scope(|s| {
         let verify_staging = s.spawn(|| staging.verify());
         let verify_prod = s.spawn(|| prod.verify());
-        let review = review::review(&staging.plan, &prod.plan, &policy, &opts);
+        let finished = finish(review::review(&staging.plan, &prod.plan, &policy, &opts));
         verify_staging.join().expect("verifier thread panicked")?;
         verify_prod.join().expect("verifier thread panicked")?;
-        Ok(review)
+        finished
     })
 }
 
@@ -430,21 +446,50 @@ fn write_file(path: &Path, buf: &[u8], format: Format) -> Result<()> {
     Ok(())
 }
 
-/// Writes the report (and any `--report` files) and maps the verdict to the
-/// exit status.
-fn emit(outcome: &Outcome, report: &Report, fail_on: Level) -> Result<ExitCode> {
-    let buf = render_report(outcome, report.format, report.color, &report.markdown)?;
-    match &report.output {
-        Some(path) => write_file(path, &buf, report.format)?,
-        None => write_stdout(&buf)?,
+/// Every report of a run, rendered and not yet written, and its exit status.
+struct Rendered {
+    main: Vec<u8>,
+    /// One per `--report FORMAT=FILE`, in order.
+    extra: Vec<Vec<u8>>,
+    /// The job summary, or why it cannot be written (a warning, never a failure).
+    step_summary: Option<Result<Vec<u8>>>,
+    code: ExitCode,
+}
+
+/// Renders the report and any `--report` files, and maps the verdict to
+/// the exit status. Nothing is written: a review renders while its plans
+/// are still being verified, and writes only once they are.
+fn rendered(outcome: &Outcome, report: &Report, fail_on: Level) -> Result<Rendered> {
+    Ok(Rendered {
+        main: render_report(outcome, report.format, report.color, &report.markdown)?,
+        extra: report
+            .extra
+            .iter()
+            .map(|(format, _)| render_report(outcome, *format, false, &report.markdown))
+            .collect::<Result<_>>()?,
+        step_summary: report
+            .step_summary
+            .as_ref()
+            .map(|_| render_report(outcome, Format::Markdown, false, &report.markdown)),
+        code: exit_code(outcome.verdict(), fail_on),
+    })
+}
+
+impl Rendered {
+    /// Writes the report (and any `--report` files and job summary).
+    fn write(self, report: &Report) -> Result<ExitCode> {
+        match &report.output {
+            Some(path) => write_file(path, &self.main, report.format)?,
+            None => write_stdout(&self.main)?,
+        }
+        for ((format, path), buf) in report.extra.iter().zip(&self.extra) {
+            write_file(path, buf, *format)?;
+        }
+        if let (Some(path), Some(body)) = (&report.step_summary, self.step_summary) {
+            append_step_summary(body, path);
+        }
+        Ok(self.code)
     }
-    for (format, path) in &report.extra {
-        write_file(path, &render_report(outcome, *format, false, &report.markdown)?, *format)?;
-    }
-    if let Some(path) = &report.step_summary {
-        append_step_summary(outcome, path, &report.markdown);
-    }
-    Ok(exit_code(outcome.verdict(), fail_on))
 }
 
 /// GitHub's limit on one step's job summary.
@@ -452,8 +497,8 @@ const STEP_SUMMARY_MAX_BYTES: usize = 1024 * 1024;
 
 /// Appends the Markdown report to the job summary file. Never fails the
 /// gate: a problem is one warning on stderr.
-fn append_step_summary(outcome: &Outcome, path: &Path, markdown: &MarkdownOptions) {
-    let body = match render_report(outcome, Format::Markdown, false, markdown) {
+fn append_step_summary(body: Result<Vec<u8>>, path: &Path) {
+    let body = match body {
         Ok(body) => body,
         Err(e) => {
             eprintln!("plangate: warning: job summary not written: {}", render::escape::stderr(&format!("{e:#}")));
