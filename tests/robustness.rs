@@ -70,7 +70,7 @@ impl Harness {
     }
 
     fn options(&self, env: Env) -> Options {
-        Options { today: self.today, approved: None, attribute_diffs: true, env }
+        Options { today: self.today, approved: None, attribute_diffs: true, digests: true, env }
     }
 }
 

@@ -22,7 +22,7 @@ use plangate::rules::{self, Level, RuleId};
 use plangate::review::Approval;
 use plangate::review::stacks::{Stack, StackOutcome, Stacks};
 use plangate::stacks::{self as many, StackPlans, run::Loaded};
-use settings::{Approved, CommentSettings, CommentSource, Gate, Inputs, Report, Settings};
+use settings::{Approved, CommentSettings, CommentSource, Gate, Inputs, Report, Settings, Shows};
 
 /// What a gating command produced: one review, or many stacks' reviews.
 enum Outcome {
@@ -43,13 +43,13 @@ impl Outcome {
 pub fn run(settings: Settings) -> Result<ExitCode> {
     match settings {
         Settings::Review { inputs, approved, gate, report } => {
-            review_inputs(&inputs, &approved, &gate, report.needs_diffs(), |outcome| {
+            review_inputs(&inputs, &approved, &gate, report.shows(), |outcome| {
                 rendered(outcome, &report, gate.fail_on)
             })?
             .write(&report)
         }
         Settings::Check { plans, env, gate, report } => {
-            let outcome = check_plans(&plans, env, &gate, report.needs_diffs())?;
+            let outcome = check_plans(&plans, env, &gate, report.shows())?;
             rendered(&outcome, &report, gate.fail_on)?.write(&report)
         }
         Settings::Fingerprint { plans } => run_fingerprint(&plans),
@@ -135,7 +135,7 @@ fn run_comment(c: CommentSettings) -> Result<ExitCode> {
                 markdown: c.markdown.clone(),
                 step_summary: c.step_summary.clone(),
             };
-            let (log, body) = review_inputs(inputs, approved, gate, true, |outcome| {
+            let (log, body) = review_inputs(inputs, approved, gate, Shows::ALL, |outcome| {
                 let body = render_report(outcome, Format::Markdown, false, &c.markdown)?;
                 Ok((rendered(outcome, &report, gate.fail_on)?, body))
             })?;
@@ -251,13 +251,13 @@ fn review_inputs<T>(
     inputs: &Inputs,
     approved: &Approved,
     gate: &Gate,
-    attribute_diffs: bool,
+    shows: Shows,
     finish: impl FnOnce(&Outcome) -> Result<T>,
 ) -> Result<T> {
     let stacks = match inputs {
         Inputs::Pair { staging, prod } => {
             let approval = approval_of(approved, staging);
-            return review_plans(staging, prod, approval, gate, attribute_diffs, |review| {
+            return review_plans(staging, prod, approval, gate, shows, |review| {
                 finish(&Outcome::One(Box::new(review)))
             });
         }
@@ -265,7 +265,13 @@ fn review_inputs<T>(
         Inputs::Pattern(pattern) => pattern.discover()?,
     };
     let policy = load_policy(&gate.policy, gate.no_default_policy)?;
-    let base = Options { today: gate.today, approved: None, attribute_diffs, env: Env::Prod };
+    let base = Options {
+        today: gate.today,
+        approved: None,
+        attribute_diffs: shows.diffs,
+        digests: shows.digests,
+        env: Env::Prod,
+    };
     let outcomes = many::run::review_each(&stacks, many::pool::cores(), |stack, plans| match plans {
         Loaded::Pair { staging, prod } => {
             let opts =
@@ -273,7 +279,7 @@ fn review_inputs<T>(
             StackOutcome::Reviewed(Box::new(review::review(staging, prod, &policy, &opts)))
         }
         Loaded::ProdOnly(prod) => StackOutcome::Reviewed(Box::new(review::review_prod_only(prod, &policy, &base))),
-        Loaded::StagingOnly(staging) => review::stacks::staging_only(staging, &policy),
+        Loaded::StagingOnly(staging) => review::stacks::staging_only(staging, &policy, shows.digests),
     })
     .map_err(load_errors)?;
     finish(&outcome("review", stacks, outcomes, |s| s.staging.is_some() && s.prod.is_some()))
@@ -299,7 +305,7 @@ fn outcome(
 }
 
 /// `check`: each plan (or each plan under a directory) gated alone.
-fn check_plans(args: &[String], env: Env, gate: &Gate, attribute_diffs: bool) -> Result<Outcome> {
+fn check_plans(args: &[String], env: Env, gate: &Gate, shows: Shows) -> Result<Outcome> {
     let mut plans = Vec::new();
     let one_dir = args.len() == 1 && is_dir(&args[0]);
     for arg in args {
@@ -322,7 +328,7 @@ fn check_plans(args: &[String], env: Env, gate: &Gate, attribute_diffs: bool) ->
         }
     }
     let policy = load_policy(&gate.policy, gate.no_default_policy)?;
-    let opts = Options { today: gate.today, approved: None, attribute_diffs, env };
+    let opts = Options { today: gate.today, approved: None, attribute_diffs: shows.diffs, digests: shows.digests, env };
     let outcomes = many::run::review_each(&plans, many::pool::cores(), |_, loaded| match loaded {
         Loaded::ProdOnly(plan) | Loaded::StagingOnly(plan) | Loaded::Pair { prod: plan, .. } => {
             StackOutcome::Reviewed(Box::new(review::check(plan, &policy, &opts)))
@@ -373,11 +379,15 @@ fn review_plans<T>(
     prod: &str,
     approved: Option<Approval>,
     gate: &Gate,
-    attribute_diffs: bool,
+    shows: Shows,
     finish: impl FnOnce(Review) -> Result<T>,
 ) -> Result<T> {
     let policy = load_policy(&gate.policy, gate.no_default_policy)?;
-    let opts = Options { today: gate.today, approved, attribute_diffs, env: Env::Prod };
+    // Digests the report shows, and the staging digest an approval check
+    // reads during the review, are computed beside the review.
+    let staging_digest = shows.digests || approved.is_some();
+    let opts =
+        Options { today: gate.today, approved, attribute_diffs: shows.diffs, digests: shows.digests, env: Env::Prod };
     // Each thread reads and parses one plan; the plans borrow the sources.
     let (staging_src, prod_src) = std::thread::scope(|s| {
         let st = s.spawn(|| Source::read(staging));
@@ -396,8 +406,8 @@ fn review_plans<T>(
     // the scan refuses discards the rendered reports before anything is
     // written.
     std::thread::scope(|s| {
-        let verify_staging = s.spawn(|| staging.verify());
-        let verify_prod = s.spawn(|| prod.verify());
+        let verify_staging = s.spawn(|| staging.verify(staging_digest));
+        let verify_prod = s.spawn(|| prod.verify(shows.digests));
         let finished = finish(review::review(&staging.plan, &prod.plan, &policy, &opts));
         verify_staging.join().expect("verifier thread panicked")?;
         verify_prod.join().expect("verifier thread panicked")?;

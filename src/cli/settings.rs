@@ -99,11 +99,28 @@ pub struct Report {
 }
 
 impl Report {
-    /// Whether any format written shows per-attribute diffs.
-    pub fn needs_diffs(&self) -> bool {
-        self.step_summary.is_some()
-            || std::iter::once(self.format).chain(self.extra.iter().map(|(f, _)| *f)).any(Format::shows_diffs)
+    /// What the formats written show that costs time to compute.
+    pub fn shows(&self) -> Shows {
+        let formats = || std::iter::once(self.format).chain(self.extra.iter().map(|(f, _)| *f));
+        Shows {
+            diffs: self.step_summary.is_some() || formats().any(Format::shows_diffs),
+            digests: self.step_summary.is_some() || formats().any(Format::shows_digests),
+        }
     }
+}
+
+/// What a run's reports show beyond findings and changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shows {
+    /// Per-attribute `before -> after` diffs (text, Markdown).
+    pub diffs: bool,
+    /// Each plan's digest (JSON, Markdown).
+    pub digests: bool,
+}
+
+impl Shows {
+    /// Everything: the merge-request comment (Markdown) and its log (text).
+    pub const ALL: Shows = Shows { diffs: true, digests: true };
 }
 
 /// The GitHub Actions job summary file, when the runner provides one.

@@ -99,12 +99,12 @@ const SHOW_JSON: &str = "produce the plan JSON with `terraform show -json PLANFI
 /// `source`.
 pub fn parse_plan(source: &Source) -> Result<Plan<'_>, LoadError> {
     let unverified = parse_unverified(source)?;
-    unverified.verify()?;
+    unverified.verify(false)?;
     Ok(unverified.plan)
 }
 
 /// A plan serde has read and normalized, whose text the fail-closed scan
-/// (`scan.rs`) has not checked yet and whose digest is not set yet.
+/// (`scan.rs`) has not checked yet, so whose digest cannot be computed yet.
 ///
 /// It lets a caller review the plan while [`Unverified::verify`] runs on
 /// another core; the caller must then discard everything derived from the
@@ -117,20 +117,24 @@ pub struct Unverified<'a> {
 }
 
 impl Unverified<'_> {
-    /// Scans the text (see `scan.rs`) and sets the plan's digest. The digest
-    /// is set even when the scan refuses the text (empty, then) or this
-    /// panics, so a review waiting for it never hangs.
-    pub fn verify(&self) -> Result<(), LoadError> {
-        struct SetOnExit<'d>(&'d super::Digest);
-        impl Drop for SetOnExit<'_> {
+    /// Scans the text (see `scan.rs`), after which the plan's digest can be
+    /// computed; with `digest`, computes it here too, so that whoever reads
+    /// it later does not wait. The scan's result is recorded even when it
+    /// refuses the text or this panics, so a review waiting for the digest
+    /// never hangs.
+    pub fn verify(&self, digest: bool) -> Result<(), LoadError> {
+        struct SetOnExit<'d, 'a>(&'d super::Digest<'a>);
+        impl Drop for SetOnExit<'_, '_> {
             fn drop(&mut self) {
-                self.0.set(String::new());
+                self.0.scanned(None);
             }
         }
         let _guard = SetOnExit(&self.plan.digest);
         let scanned = super::scan::scan_text(self.text).map_err(|e| LoadError::new(&self.plan.name, e.message()))?;
-        let bytes = self.text.as_bytes();
-        self.plan.digest.set(super::fingerprint::digest(bytes, &scanned.members, scanned.compact));
+        self.plan.digest.scanned(Some(scanned));
+        if digest {
+            self.plan.digest.get();
+        }
         Ok(())
     }
 }
@@ -148,7 +152,7 @@ pub fn parse_unverified(source: &Source) -> Result<Unverified<'_>, LoadError> {
     let text = super::scan::utf8(bytes).map_err(|e| LoadError::new(name, e.message()))?;
     let raw: RawPlan<'_> = serde_json::from_str(text).map_err(|e| json_error(name, bytes, &e))?;
     identify(name, &raw)?;
-    let plan = normalize(name, bytes, raw)?;
+    let plan = normalize(name, text, raw)?;
     Ok(Unverified { plan, text })
 }
 
@@ -361,8 +365,8 @@ pub fn escape_for_message(s: &str) -> String {
     out
 }
 
-fn normalize<'a>(name: &str, bytes: &[u8], raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
-    let file = File { name, bytes };
+fn normalize<'a>(name: &str, text: &'a str, raw: RawPlan<'a>) -> Result<Plan<'a>, LoadError> {
+    let file = File { name, bytes: text.as_bytes() };
     let mut changes = Vec::with_capacity(raw.resource_changes.as_ref().map_or(0, Chunked::len));
     for (i, rc) in raw.resource_changes.into_iter().flatten().enumerate() {
         changes.push(resource_change(&file, ("resource_changes", i), rc, None)?);
@@ -426,7 +430,7 @@ fn normalize<'a>(name: &str, bytes: &[u8], raw: RawPlan<'a>) -> Result<Plan<'a>,
         status: Status { errored: raw.errored, complete: raw.complete, applyable: raw.applyable },
         sensitive_variables,
         relevant,
-        digest: super::Digest::default(),
+        digest: super::Digest::new(text),
         resulting,
     })
 }

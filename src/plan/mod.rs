@@ -254,24 +254,44 @@ pub struct Plan<'a> {
     /// such key (before Terraform 1.2), which means "all drift is relevant".
     pub relevant: Option<Vec<Cow<'a, str>>>,
     /// The `sha256:` digest of what the plan will apply (see `fingerprint`).
-    pub digest: Digest,
+    pub digest: Digest<'a>,
 }
 
-/// A plan's digest, set once when the plan is verified (possibly on another
-/// thread while the plan is being reviewed).
-#[derive(Debug, Default)]
-pub struct Digest(std::sync::OnceLock<String>);
+/// A plan's digest, computed from its text once the fail-closed scan has
+/// accepted it (possibly on another thread while the plan is being
+/// reviewed), and only when someone asks: it hashes the whole plan.
+pub struct Digest<'a> {
+    text: &'a str,
+    /// The scan's top-level members and whether the text is compact; `None`
+    /// when the scan refused the text (or did not finish).
+    scanned: std::sync::OnceLock<Option<scan::Scanned>>,
+    value: std::sync::OnceLock<String>,
+}
 
-impl Digest {
-    /// The digest, waiting until it is set. Every plan from [`parse_plan`]
-    /// has it; an [`Unverified`] plan gets it from `verify`.
-    pub fn get(&self) -> &str {
-        self.0.wait()
+impl<'a> Digest<'a> {
+    pub(super) fn new(text: &'a str) -> Digest<'a> {
+        Digest { text, scanned: std::sync::OnceLock::new(), value: std::sync::OnceLock::new() }
     }
 
-    /// Sets the digest unless it is set already.
-    pub fn set(&self, digest: String) {
-        let _ = self.0.set(digest);
+    /// The digest, waiting until the plan is scanned. Every plan from
+    /// [`parse_plan`] is; an [`Unverified`] plan is scanned by `verify`.
+    /// Empty for a plan the scan refused (which nobody may show).
+    pub fn get(&self) -> &str {
+        self.value.get_or_init(|| match self.scanned.wait() {
+            Some(s) => fingerprint::digest(self.text.as_bytes(), &s.members, s.compact),
+            None => String::new(),
+        })
+    }
+
+    /// Records the scan's result unless one is recorded already.
+    pub(super) fn scanned(&self, scanned: Option<scan::Scanned>) {
+        let _ = self.scanned.set(scanned);
+    }
+}
+
+impl std::fmt::Debug for Digest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Digest").field(&self.value.get()).finish()
     }
 }
 

@@ -9,7 +9,7 @@ use crate::rules::{FindingId, Level, RuleId};
 pub fn plan_info(file: &str, actions: &[(&str, usize)]) -> PlanInfo {
     PlanInfo {
         file: file.to_owned(),
-        digest: "sha256:0".to_owned(),
+        digest: Some("sha256:0".to_owned()),
         format_version: Some("1.2".to_owned()),
         terraform_version: Some("1.9.0".to_owned()),
         opentofu: false,

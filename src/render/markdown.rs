@@ -573,7 +573,10 @@ fn head(view: &View<'_>, opts: &MarkdownOptions) -> String {
 fn compared(view: &View<'_>, opts: &MarkdownOptions) -> String {
     let plan = |i: usize| {
         let p = &view.plans[i];
-        format!("{} ({})", md_code(&p.info.file), md_code(&p.info.digest))
+        match &p.info.digest {
+            Some(digest) => format!("{} ({})", md_code(&p.info.file), md_code(digest)),
+            None => md_code(&p.info.file),
+        }
     };
     let mut compared = match view.subject {
         Subject::Review => format!("Prod plan {} against staging plan {}.", plan(0), plan(1)),

@@ -133,6 +133,12 @@ impl Format {
     pub fn shows_diffs(self) -> bool {
         matches!(self, Format::Text | Format::Markdown)
     }
+
+    /// Whether the format shows each plan's digest (the review computes
+    /// them, hashing every plan whole, only when one does).
+    pub fn shows_digests(self) -> bool {
+        matches!(self, Format::Json | Format::Markdown)
+    }
 }
 
 /// One prod edit beside staging's relation to it, unescaped (the caller

@@ -64,6 +64,9 @@ pub struct Options {
     /// Compute per-attribute `before -> after` diffs (text and Markdown need
     /// them; JSON does not).
     pub attribute_diffs: bool,
+    /// Put each plan's digest in its [`PlanInfo`] (JSON and Markdown show
+    /// it; text does not). Computing a digest hashes the whole plan.
+    pub digests: bool,
     /// For `check`: which environment the single plan is.
     pub env: Env,
 }
@@ -330,7 +333,9 @@ pub struct OutputLine {
 #[derive(Clone, Debug, Serialize)]
 pub struct PlanInfo {
     pub file: String,
-    pub digest: String,
+    /// `None` unless [`Options::digests`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
     pub format_version: Option<String>,
     pub terraform_version: Option<String>,
     pub opentofu: bool,
@@ -425,7 +430,7 @@ fn verdict_of(findings: &[Finding]) -> Verdict {
     }
 }
 
-fn plan_info(plan: &Plan<'_>) -> PlanInfo {
+fn plan_info(plan: &Plan<'_>, digests: bool) -> PlanInfo {
     let mut actions = BTreeMap::new();
     for c in &plan.changes {
         let key = if c.action == Action::NoOp && c.importing {
@@ -442,7 +447,7 @@ fn plan_info(plan: &Plan<'_>) -> PlanInfo {
     }
     PlanInfo {
         file: plan.name.clone(),
-        digest: plan.digest.get().to_owned(),
+        digest: digests.then(|| plan.digest.get().to_owned()),
         format_version: plan.format_version.as_deref().map(str::to_owned),
         terraform_version: plan.terraform_version.as_deref().map(str::to_owned),
         opentofu: plan.opentofu,
@@ -455,7 +460,7 @@ fn plan_info(plan: &Plan<'_>) -> PlanInfo {
 
 /// `plangate check`: one plan, destructive actions and policy.
 pub fn check(plan: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
-    gate_alone(plan, opts.env, policy, opts, Kind::Check { plan: plan_info(plan), env: opts.env })
+    gate_alone(plan, opts.env, policy, opts, Kind::Check { plan: plan_info(plan, opts.digests), env: opts.env })
 }
 
 /// One plan gated without a staging plan to compare with: `check`, or a
@@ -541,7 +546,11 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
     exceptions::apply(&mut found, opts.today);
     let (findings, rollback) = found.into_ordered(&mut changes, &mut staging_changes, &mut drift);
     let mut review = Review {
-        kind: Kind::Review { prod: plan_info(prod), staging: plan_info(staging), staging_changes },
+        kind: Kind::Review {
+            prod: plan_info(prod, opts.digests),
+            staging: plan_info(staging, opts.digests),
+            staging_changes,
+        },
         verdict: verdict_of(&findings),
         findings,
         changes,
@@ -558,7 +567,7 @@ pub fn review(staging: &Plan<'_>, prod: &Plan<'_>, policy: &Policy, opts: &Optio
 /// (`not-in-staging`), under one `stack-not-in-staging`. No parity,
 /// approval or version findings: there is nothing to compare.
 pub fn review_prod_only(prod: &Plan<'_>, policy: &Policy, opts: &Options) -> Review {
-    gate_alone(prod, Env::Prod, policy, opts, Kind::ProdOnly { prod: plan_info(prod) })
+    gate_alone(prod, Env::Prod, policy, opts, Kind::ProdOnly { prod: plan_info(prod, opts.digests) })
 }
 
 /// Why a prod-only stack's changes have no staging counterpart.

@@ -101,8 +101,9 @@ impl Stacks {
     }
 }
 
-/// A staging plan whose stack has no prod plan: `stack-not-in-prod`.
-pub fn staging_only(staging: &Plan<'_>, policy: &Policy) -> StackOutcome {
+/// A staging plan whose stack has no prod plan: `stack-not-in-prod`; with
+/// its digest when `digests` (see [`super::Options::digests`]).
+pub fn staging_only(staging: &Plan<'_>, policy: &Policy, digests: bool) -> StackOutcome {
     let id = RuleId::StackNotInProd;
     let (level, origin) = policy.builtin_level(id);
     let changes = staging.changes.iter().filter(|c| c.mode == Mode::Managed && c.is_change()).count();
@@ -119,7 +120,7 @@ pub fn staging_only(staging: &Plan<'_>, policy: &Policy) -> StackOutcome {
         waived: None,
     }];
     let verdict = verdict_of(&findings);
-    StackOutcome::StagingOnly { staging: super::plan_info(staging), findings, verdict }
+    StackOutcome::StagingOnly { staging: super::plan_info(staging, digests), findings, verdict }
 }
 
 #[cfg(test)]
@@ -135,7 +136,13 @@ mod tests {
     }
 
     fn opts() -> Options {
-        Options { today: Date::parse("2026-11-24").unwrap(), approved: None, attribute_diffs: false, env: Env::Prod }
+        Options {
+            today: Date::parse("2026-11-24").unwrap(),
+            approved: None,
+            attribute_diffs: false,
+            digests: true,
+            env: Env::Prod,
+        }
     }
 
     fn ids(findings: &[Finding]) -> Vec<(&str, Level)> {
@@ -147,13 +154,13 @@ mod tests {
         let src = source("testdata/pairs/same-change/staging.json");
         let plan = parse_plan(&src).unwrap();
         let default = crate::policy::load_paths(&[], true).unwrap();
-        let outcome = staging_only(&plan, &default);
+        let outcome = staging_only(&plan, &default, true);
         let StackOutcome::StagingOnly { findings, verdict, staging } = &outcome else { panic!("staging-only") };
         assert_eq!(ids(findings), [("stack-not-in-prod", Level::Info)]);
         assert_eq!(*verdict, Verdict::Pass);
         assert_eq!(staging.file, "testdata/pairs/same-change/staging.json");
         let strict = parse_str("strict.toml", "[levels]\n\"stack-not-in-prod\" = \"block\"\n").unwrap();
-        let StackOutcome::StagingOnly { verdict, .. } = staging_only(&plan, &strict) else { panic!() };
+        let StackOutcome::StagingOnly { verdict, .. } = staging_only(&plan, &strict, true) else { panic!() };
         assert_eq!(verdict, Verdict::Block);
     }
 
@@ -193,12 +200,12 @@ mod tests {
         let stacks = Stacks::new(
             "review",
             vec![
-                Stack { name: "a".into(), outcome: staging_only(&quiet, &policy) },
+                Stack { name: "a".into(), outcome: staging_only(&quiet, &policy, true) },
                 Stack {
                     name: "b".into(),
                     outcome: StackOutcome::Reviewed(Box::new(review_prod_only(&blocking, &policy, &opts()))),
                 },
-                Stack { name: "c".into(), outcome: staging_only(&quiet, &strict) },
+                Stack { name: "c".into(), outcome: staging_only(&quiet, &strict, true) },
             ],
         );
         assert_eq!(stacks.verdict, Verdict::Block);

@@ -41,6 +41,7 @@ pub fn options(today: Date, approved: Option<&str>) -> Options {
         today,
         approved: approved.map(|d| super::Approval::Digest(d.to_owned())),
         attribute_diffs: true,
+        digests: true,
         env: Env::Prod,
     }
 }

@@ -58,7 +58,8 @@ mod tests {
             .staging()
             .unwrap()
             .digest
-            .clone();
+            .clone()
+            .expect("the test options ask for digests");
         let bare = digest.strip_prefix("sha256:").unwrap().to_owned();
         let cases: Vec<(&str, String, bool)> = vec![
             ("the digest as printed", digest.clone(), true),
