@@ -87,16 +87,18 @@ struct Frame<'a> {
     /// Object: the raw range of the current key; array: the current index.
     key: Range<usize>,
     index: usize,
-    keys: Vec<Cow<'a, [u8]>>,
-    /// The byte range of each key's value, parallel to `keys`.
-    values: Vec<Range<usize>>,
+    /// Each key so far (decoded) and where its value starts.
+    keys: Vec<(Cow<'a, [u8]>, usize)>,
     /// Every key so far came after the one before it (byte order).
     sorted: bool,
+    /// One bit per key of [`key_bit`]: a key whose bit is clear is new,
+    /// with no search (objects in struct order, such as a change's).
+    bits: u64,
     /// Key to index in `keys`, once the object is big and out of order.
     set: Option<HashMap<Cow<'a, [u8]>, usize>>,
-    /// The member being read: where its value starts, and, when its key
-    /// repeats an earlier one, that one's index and the key's offset.
-    pending: Option<(usize, Option<(usize, usize)>)>,
+    /// The member being read when its key repeats an earlier one: that
+    /// one's index, the key's offset and where the value starts.
+    repeat: Option<(usize, usize, usize)>,
 }
 
 impl Frame<'_> {
@@ -106,10 +108,10 @@ impl Frame<'_> {
         self.key = 0..0;
         self.index = 0;
         self.keys.clear();
-        self.values.clear();
         self.sorted = true;
+        self.bits = 0;
         self.set = None;
-        self.pending = None;
+        self.repeat = None;
     }
 }
 
@@ -150,10 +152,10 @@ pub fn scan_text(text: &str) -> Result<Scanned, ScanError> {
                         key: 0..0,
                         index: 0,
                         keys: Vec::new(),
-                        values: Vec::new(),
                         sorted: true,
+                        bits: 0,
                         set: None,
-                        pending: None,
+                        repeat: None,
                     });
                 }
                 frames[depth].reset(b == b'{');
@@ -202,18 +204,23 @@ pub fn scan_text(text: &str) -> Result<Scanned, ScanError> {
                     } else {
                         Cow::Borrowed(&bytes[i + 1..end - 1])
                     };
-                    // Terraform writes `"key":` with no space.
-                    let colon = if bytes.get(end) == Some(&b':') {
-                        end + 1
+                    // Terraform writes `"key":` with no space: then the
+                    // colon is stepped over here (any space after a key is
+                    // left to the loop, which notes that the text is not
+                    // compact).
+                    let (colon, next) = if bytes.get(end) == Some(&b':') {
+                        (end + 1, end + 1)
                     } else {
-                        memchr::memchr(b':', &bytes[end..]).map_or(n, |p| end + p + 1)
+                        (memchr::memchr(b':', &bytes[end..]).map_or(n, |p| end + p + 1), end)
                     };
                     let earlier = insert_key(f, key, colon);
-                    f.pending = Some((colon, earlier.map(|j| (j, i))));
+                    f.repeat = earlier.map(|j| (j, i, colon));
                     if depth == 1 && earlier.is_none() {
-                        let k = String::from_utf8_lossy(frames[0].keys.last().map_or(&[][..], |k| k)).into_owned();
+                        let k = String::from_utf8_lossy(frames[0].keys.last().map_or(&[][..], |k| &k.0)).into_owned();
                         member = Some((k, colon));
                     }
+                    i = next;
+                    continue;
                 }
                 i = end;
             }
@@ -249,15 +256,17 @@ pub fn scan_text(text: &str) -> Result<Scanned, ScanError> {
 fn insert_key<'a>(f: &mut Frame<'a>, key: Cow<'a, [u8]>, start: usize) -> Option<usize> {
     // Terraform writes the keys of values and maps sorted: a key above the
     // last of keys that are all in order is new, with no search.
-    let in_order = f.sorted && f.keys.last().is_none_or(|last| comes_after(&key, last));
+    let in_order = f.sorted && f.keys.last().is_none_or(|last| comes_after(&key, &last.0));
+    let bit = key_bit(&key);
     if !in_order {
         f.sorted = false;
         if f.set.is_none() && f.keys.len() > LINEAR_KEYS {
-            f.set = Some(f.keys.iter().cloned().enumerate().map(|(i, k)| (k, i)).collect());
+            f.set = Some(f.keys.iter().enumerate().map(|(i, k)| (k.0.clone(), i)).collect());
         }
         let earlier = match &f.set {
             Some(set) => set.get(&key).copied(),
-            None => f.keys.iter().position(|k| *k == key),
+            None if f.bits & bit == 0 => None,
+            None => f.keys.iter().position(|k| k.0 == key),
         };
         if earlier.is_some() {
             return earlier;
@@ -266,9 +275,15 @@ fn insert_key<'a>(f: &mut Frame<'a>, key: Cow<'a, [u8]>, start: usize) -> Option
     if let Some(set) = &mut f.set {
         set.insert(key.clone(), f.keys.len());
     }
-    f.keys.push(key);
-    f.values.push(start..start);
+    f.bits |= bit;
+    f.keys.push((key, start));
     None
+}
+
+/// A key's bit in [`Frame::bits`]: equal keys have equal bits.
+fn key_bit(key: &[u8]) -> u64 {
+    let (first, last) = (key.first().copied().unwrap_or(0), key.last().copied().unwrap_or(0));
+    1 << ((key.len() as u32 + u32::from(first) * 7 + u32::from(last) * 13) % 64)
 }
 
 /// `key > last` in byte order; keys of sorted maps usually differ in their
@@ -285,22 +300,44 @@ fn comes_after(key: &[u8], last: &[u8]) -> bool {
 /// the same JSON as the first one's, when every reader agrees anyway.
 fn end_member(bytes: &[u8], frames: &mut [Frame<'_>], at: usize) -> Result<(), ScanError> {
     let Some(f) = frames.last_mut() else { return Ok(()) };
-    let Some((start, repeat)) = f.pending.take() else { return Ok(()) };
-    match repeat {
-        None => {
-            if let Some(last) = f.values.last_mut() {
-                last.end = at;
-            }
-            Ok(())
-        }
-        Some((earlier, key_at)) => {
-            if compact(&bytes[f.values[earlier].clone()]) == compact(&bytes[start..at]) {
-                Ok(())
-            } else {
-                Err(error_at(bytes, Problem::DuplicateKey, key_at, frames))
-            }
-        }
+    let Some((earlier, key_at, start)) = f.repeat.take() else { return Ok(()) };
+    let first = f.keys[earlier].1;
+    if compact(&bytes[first..value_end(bytes, first)]) == compact(&bytes[start..at]) {
+        Ok(())
+    } else {
+        Err(error_at(bytes, Problem::DuplicateKey, key_at, frames))
     }
+}
+
+/// Where the JSON value starting at `start` (after any whitespace) ends;
+/// the syntax is trusted (serde has accepted the document).
+fn value_end(bytes: &[u8], start: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i = string_end(bytes, i).map_or_else(|at| at + 1, |(end, _)| end);
+                if depth == 0 {
+                    return i;
+                }
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            // A scalar last in its object ends at the object's close.
+            b'}' | b']' if depth == 0 => return i,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            b',' if depth == 0 => return i,
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
 }
 
 /// JSON text without the whitespace outside strings.
@@ -462,10 +499,10 @@ pub fn path_at(bytes: &[u8], offset: usize) -> String {
                     key: 0..0,
                     index: 0,
                     keys: Vec::new(),
-                    values: Vec::new(),
                     sorted: true,
+                    bits: 0,
                     set: None,
-                    pending: None,
+                    repeat: None,
                 });
                 i += 1;
             }
@@ -634,6 +671,46 @@ mod tests {
         let sorted: Vec<String> = (0..40).map(|i| format!("\"k{i:02}\": 1")).collect();
         let text = format!("{{{}, \"k05\": 2}}", sorted.join(", "));
         assert_eq!(problem(&text).map(|p| p.0), Some(Problem::DuplicateKey), "sorted, then a repeat");
+    }
+
+    /// A repeated key's first value is found again from where it starts.
+    #[test]
+    fn value_end_of_every_kind_of_value() {
+        for (json, want) in [
+            (r#"{"a": 1, "b": 2}"#, " 1"),
+            (r#"{"a":12.5e3}"#, "12.5e3"),
+            (r#"{"a": "x,}]\"y", "b": 2}"#, r#" "x,}]\"y""#),
+            (r#"{"a": {"b": [1, {"c": "}"}], "d": null}, "e": 1}"#, r#" {"b": [1, {"c": "}"}], "d": null}"#),
+            (r#"{"a": [[], {}], "b": 1}"#, " [[], {}]"),
+            (r#"{"a": true}"#, " true"),
+            (r#"{"a":null,"b":1}"#, "null"),
+        ] {
+            let start = json.find(':').unwrap() + 1;
+            assert_eq!(&json[start..value_end(json.as_bytes(), start)], want, "{json}");
+        }
+        // Repeats with the same value, whatever follows the first one.
+        for json in [
+            r#"{"a": "s,}", "b": 1, "a": "s,}"}"#,
+            r#"{"a": {"x": [1]}, "b": 1, "a": {"x":[1]}}"#,
+            r#"{"a": 5, "a": 5}"#,
+            r#"{"z": 1, "a": [true], "a": [true], "b": 2}"#,
+        ] {
+            assert!(problem(json).is_none(), "{json}");
+        }
+        for json in [r#"{"a": "s,}", "b": 1, "a": "s,]"}"#, r#"{"z": 1, "a": [true], "a": [false]}"#] {
+            assert_eq!(problem(json).map(|p| p.0), Some(Problem::DuplicateKey), "{json}");
+        }
+    }
+
+    #[test]
+    fn key_bits_of_equal_keys_are_equal() {
+        // A struct-order object with many keys that share bits: repeats
+        // are still found (the bits only skip the search for new keys).
+        let keys: Vec<String> = (0..16).map(|i| format!("\"{}\": 1", "k".repeat(i + 1))).collect();
+        assert!(problem(&format!("{{\"z\": 0, {}}}", keys.join(", "))).is_none());
+        let text = format!("{{\"z\": 0, {}, \"kkk\": 2}}", keys.join(", "));
+        assert_eq!(problem(&text).map(|p| p.0), Some(Problem::DuplicateKey));
+        assert_eq!(key_bit(b"address"), key_bit(b"address"));
     }
 
     #[test]
