@@ -258,7 +258,11 @@ fn review_inputs<T>(
         Inputs::Pair { staging, prod } => {
             let approval = approval_of(approved, staging);
             return review_plans(staging, prod, approval, gate, shows, |review| {
-                finish(&Outcome::One(Box::new(review)))
+                let outcome = Outcome::One(Box::new(review));
+                let finished = finish(&outcome);
+                // Like the plans (see `review_plans`): the exit frees it.
+                std::mem::forget(outcome);
+                finished
             });
         }
         Inputs::Dirs { staging, prod } => many::discover::from_dirs(staging, prod)?,
@@ -405,14 +409,20 @@ fn review_plans<T>(
     // waits for a digest only where it needs one) and its rendering; a plan
     // the scan refuses discards the rendered reports before anything is
     // written.
-    std::thread::scope(|s| {
+    let finished = std::thread::scope(|s| {
         let verify_staging = s.spawn(|| staging.verify(staging_digest));
         let verify_prod = s.spawn(|| prod.verify(shows.digests));
         let finished = finish(review::review(&staging.plan, &prod.plan, &policy, &opts));
         verify_staging.join().expect("verifier thread panicked")?;
         verify_prod.join().expect("verifier thread panicked")?;
         finished
-    })
+    });
+    // The process ends once the report is written: freeing every change of
+    // both plans and unmapping the files is work (tens of milliseconds on
+    // large plans) that the exit does anyway.
+    std::mem::forget((staging, prod));
+    std::mem::forget((staging_src, prod_src));
+    finished
 }
 
 /// Renders one format of the report.

@@ -323,18 +323,21 @@ fn base64_core(bytes: &[u8], k: usize, alphabet: &[u8; 64]) -> String {
     encoded[first..last].to_owned()
 }
 
-fn mirror_marks(raw: Option<&serde_json::value::RawValue>) -> bool {
+/// A sensitivity mirror, parsed, when it marks anything.
+fn mirror_marks(raw: Option<&serde_json::value::RawValue>) -> Option<serde_json::Value> {
     match raw.map(|r| r.get().trim()) {
-        None | Some("false" | "null" | "{}" | "[]") => false,
-        Some(_) => value::any_true(&value::parse(raw)),
+        None | Some("false" | "null" | "{}" | "[]") => None,
+        Some(_) => Some(value::parse(raw)).filter(value::any_true),
     }
 }
 
 /// The values a change's (or output's) sensitivity mirrors mark.
 fn gather_values(v: &Values<'_>, out: &mut Vec<String>) {
     for (value, mirror) in [(v.before, v.before_sensitive), (v.after, v.after_sensitive)] {
-        if let (Some(value), true) = (value, mirror_marks(mirror)) {
-            collect_marked_raw(value, &value::parse(mirror), out);
+        if let Some(value) = value
+            && let Some(mirror) = mirror_marks(mirror)
+        {
+            collect_marked_raw(value, &mirror, out);
         }
     }
 }
