@@ -103,8 +103,13 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
     for section in &view.changes {
         let n: usize = section.changes.iter().map(|c| c.target.len()).sum();
         writeln!(w, "\n{} ({n})", p.bold(section.title))?;
-        for c in &section.changes {
-            change_block(&p, c, &mut w)?;
+        // Each change's block stands alone: made on every core, written in order.
+        let blocks = crate::review::par_map(&section.changes, |c| {
+            let mut block = Vec::new();
+            change_block(&p, c, &mut block).map(|()| block)
+        });
+        for block in blocks {
+            w.write_all(&block?)?;
         }
     }
     if !view.outputs.is_empty() {

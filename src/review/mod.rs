@@ -589,12 +589,20 @@ pub fn rank(action: Action, importing: bool, moved: bool) -> u8 {
     }
 }
 
+/// How many threads [`par_map`] and [`par_each_mut`] split `n` items over:
+/// every core (up to 8); one for small inputs.
+fn threads_for(n: usize) -> usize {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if n < 256 { 1 } else { threads }
+}
+
 /// `f` over `items` on every core (up to 8), results in order. For the
 /// stages whose items are independent and each parses values: classifying
-/// changes, reading parity attributes. Small inputs stay on one thread.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || items.len() < 256 {
+/// changes, reading parity attributes, rendering change blocks. Small
+/// inputs stay on one thread.
+pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads_for(items.len());
+    if threads < 2 {
         return items.iter().map(f).collect();
     }
     let chunk = items.len().div_ceil(threads);
@@ -603,4 +611,19 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
             items.chunks(chunk).map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
         handles.into_iter().flat_map(|h| h.join().expect("review worker thread panicked")).collect()
     })
+}
+
+/// `f` on each of `items` in place, on every core like [`par_map`].
+fn par_each_mut<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync) {
+    let threads = threads_for(items.len());
+    if threads < 2 {
+        items.iter_mut().for_each(f);
+        return;
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        for part in items.chunks_mut(chunk) {
+            s.spawn(|| part.iter_mut().for_each(&f));
+        }
+    });
 }

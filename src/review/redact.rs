@@ -378,8 +378,8 @@ pub(super) fn mask_review(review: &mut Review, r: &Redactor) {
         Kind::Check { plan, .. } | Kind::ProdOnly { prod: plan } => (vec![plan], &mut []),
         Kind::Review { prod, staging, staging_changes } => (vec![prod, staging], staging_changes),
     };
-    for c in review.changes.iter_mut().chain(staging_changes.iter_mut()).chain(&mut review.drift) {
-        mask_change(c, r);
+    for changes in [&mut review.changes[..], staging_changes, &mut review.drift[..]] {
+        super::par_each_mut(changes, |c| mask_change(c, r));
     }
     for o in &mut review.outputs {
         mask_output(o, r);
