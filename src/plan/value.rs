@@ -69,6 +69,40 @@ pub fn marks_whole(node: &Value) -> bool {
     matches!(node, Value::Bool(true) | Value::Number(_) | Value::String(_))
 }
 
+/// Whether a mirror's JSON text can mark anything, without parsing it:
+/// `false` only when the text holds nothing but object keys, `false`,
+/// `null`, brackets, commas and whitespace (so [`any_true`] of it is
+/// `false`); anything else is `true` and the caller parses the mirror.
+/// Most mirrors of a plan mark nothing (`{"tags":{},"tags_all":{}}`).
+pub fn may_mark(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' | b'}' | b'[' | b']' | b',' | b':' | b' ' | b'\n' | b'\r' | b'\t' => i += 1,
+            b'f' if b[i..].starts_with(b"false") => i += 5,
+            b'n' if b[i..].starts_with(b"null") => i += 4,
+            b'"' => {
+                // A key is a string followed by a colon; a string value marks.
+                let mut j = i + 1;
+                while j < b.len() && b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                j += 1;
+                while b.get(j).is_some_and(u8::is_ascii_whitespace) {
+                    j += 1;
+                }
+                if b.get(j) != Some(&b':') {
+                    return true;
+                }
+                i = j + 1;
+            }
+            _ => return true,
+        }
+    }
+    false
+}
+
 /// Whether a mirror marks anything.
 pub fn any_true(mirror: &Value) -> bool {
     match mirror {
@@ -268,6 +302,38 @@ fn is_attribute_name(k: &str) -> bool {
     let mut chars = k.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[cfg(test)]
+mod may_mark_tests {
+    use super::*;
+
+    /// `may_mark` is `false` only where `any_true` of the parsed mirror is.
+    #[test]
+    fn may_mark_never_misses_a_mark() {
+        for (text, may) in [
+            ("{}", false),
+            (r#"{"tags":{},"tags_all":{},"vpc":[]}"#, false),
+            (r#"{"name_servers":[false,false],"x":null}"#, false),
+            (r#"{ "a" : { "b" : [ false , null ] } }"#, false),
+            (r#"{"k\"e:y":false}"#, false),
+            ("false", false),
+            (r#"{"password":true}"#, true),
+            (r#"{"a":[false,true]}"#, true),
+            (r#"{"a":"x"}"#, true),
+            (r#"["x"]"#, true),
+            (r#"{"a":1}"#, true),
+            (r#"{"a":-0}"#, true),
+            ("true", true),
+            (r#"{"a":fals}"#, true),
+            (r#"{"a" "b"}"#, true),
+        ] {
+            assert_eq!(may_mark(text), may, "{text}");
+            if let Ok(v) = serde_json::from_str::<Value>(text) {
+                assert!(may || !any_true(&v), "{text}: marks but may_mark says no");
+            }
+        }
+    }
 }
 
 #[cfg(test)]

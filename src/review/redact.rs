@@ -327,6 +327,7 @@ fn base64_core(bytes: &[u8], k: usize, alphabet: &[u8; 64]) -> String {
 fn mirror_marks(raw: Option<&serde_json::value::RawValue>) -> Option<serde_json::Value> {
     match raw.map(|r| r.get().trim()) {
         None | Some("false" | "null" | "{}" | "[]") => None,
+        Some(text) if !value::may_mark(text) => None,
         Some(_) => Some(value::parse(raw)).filter(value::any_true),
     }
 }
