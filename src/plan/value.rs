@@ -24,6 +24,16 @@ pub fn parse(raw: Option<&RawValue>) -> Value {
     raw.and_then(|r| serde_json::from_str(r.get()).ok()).unwrap_or(Value::Null)
 }
 
+/// A mirror (`after_unknown`, `*_sensitive`) parsed, or `null` when its
+/// text marks nothing (see [`may_mark`]): every reader of a mirror looks
+/// only for its marks, and most mirrors of a plan have none.
+pub fn parse_mirror(raw: Option<&RawValue>) -> Value {
+    match raw {
+        Some(r) if may_mark(r.get()) => parse(raw),
+        _ => Value::Null,
+    }
+}
+
 /// The child of a value or mirror at one step, if any.
 pub fn child<'v>(v: &'v Value, step: &Step) -> Option<&'v Value> {
     match (v, step) {

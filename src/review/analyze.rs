@@ -166,9 +166,9 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
         Vec::new()
     };
     if needs_values {
-        let unknown = value::parse(c.values.after_unknown);
-        let before_s = value::parse(c.values.before_sensitive);
-        let after_s = value::parse(c.values.after_sensitive);
+        let unknown = value::parse_mirror(c.values.after_unknown);
+        let before_s = value::parse_mirror(c.values.before_sensitive);
+        let after_s = value::parse_mirror(c.values.after_sensitive);
         let paths = value::changed_paths(c.values.before, c.values.after, &unknown, [&before_s, &after_s]);
         if needs_paths {
             changed_paths = paths.iter().map(|p| redactor.mask(&p.to_string()).into_owned()).collect();
