@@ -334,12 +334,31 @@ pub fn is_set(v: &Value) -> bool {
 }
 
 /// A value in the form it is compared in, and how it is shown.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct Seen {
     /// Exact form (environment tokens normalized), or `set`/`not set`.
     key: String,
     version: Option<Version>,
-    shown: String,
+    /// How to show it; masked and cut only when a note shows it (most
+    /// groups' values do not differ, and masking costs a search).
+    shown: Shown,
+}
+
+#[derive(Clone)]
+enum Shown {
+    Word(&'static str),
+    Secret,
+    Value(String),
+}
+
+impl Seen {
+    fn shown(&self, redactor: &Redactor) -> String {
+        match &self.shown {
+            Shown::Word(w) => (*w).to_owned(),
+            Shown::Secret => SENSITIVE.to_owned(),
+            Shown::Value(v) => display(v, redactor),
+        }
+    }
 }
 
 fn text_of(v: &Value) -> String {
@@ -377,13 +396,13 @@ fn seen_values(
     env: Env,
     cx: Cx<'_>,
 ) -> Option<Vec<Seen>> {
-    let (policy, redactor) = (cx.policy, cx.redactor);
+    let policy = cx.policy;
     let mut out: Vec<Seen> = Vec::new();
     let mut any = false;
     for view in instances {
         let Some(found) = view.leaves(&path.keys) else { continue };
         let secret = marked(view.sensitive(), &path.keys);
-        let mut push = |key: String, version: Option<Version>, shown: String| {
+        let mut push = |key: String, version: Option<Version>, shown: Shown| {
             if !out.iter().any(|s| s.key == key) {
                 out.push(Seen { key, version, shown });
             }
@@ -393,7 +412,7 @@ fn seen_values(
                 any = true;
                 let set = found.iter().any(is_set);
                 let word = if set { "set" } else { "not set" };
-                push(word.to_owned(), None, word.to_owned());
+                push(word.to_owned(), None, Shown::Word(word));
             }
             Comparison::Exact | Comparison::Major(_) => {
                 for v in found.iter().filter(|v| !v.is_null()) {
@@ -408,7 +427,7 @@ fn seen_values(
                         },
                         _ => None,
                     };
-                    let shown = if secret { SENSITIVE.to_owned() } else { display(&text_of(v), redactor) };
+                    let shown = if secret { Shown::Secret } else { Shown::Value(text_of(v)) };
                     push(key, version, shown);
                 }
             }
@@ -441,8 +460,8 @@ fn differ(s: &[Seen], p: &[Seen], compare: Comparison) -> bool {
     !(covered(s, p) && covered(p, s))
 }
 
-fn list(seen: &[Seen]) -> String {
-    seen.iter().map(|s| format!("`{}`", s.shown)).collect::<Vec<_>>().join(", ")
+fn list(seen: &[Seen], redactor: &Redactor) -> String {
+    seen.iter().map(|s| format!("`{}`", s.shown(redactor))).collect::<Vec<_>>().join(", ")
 }
 
 fn kind_notes(
@@ -586,12 +605,12 @@ fn compare_attr(
     if p_created {
         how.push("prod creates it so".to_owned());
     } else if moved(&pv, &pb) {
-        how.push(format!("prod changes it from {}", list(pb.as_deref().unwrap_or_default())));
+        how.push(format!("prod changes it from {}", list(pb.as_deref().unwrap_or_default(), cx.redactor)));
     }
     if s_created {
         how.push("staging creates it so".to_owned());
     } else if moved(&sv, &sb) {
-        how.push(format!("staging changes it from {}", list(sb.as_deref().unwrap_or_default())));
+        how.push(format!("staging changes it from {}", list(sb.as_deref().unwrap_or_default(), cx.redactor)));
     }
     let origin_of_gap = if was_different || how.is_empty() {
         "the difference predates this plan".to_owned()
@@ -620,8 +639,8 @@ fn compare_attr(
         message: format!(
             "`{}` differs in kind{what}: staging {}, prod {}; {origin_of_gap}. Expected: {}",
             attr.text,
-            list(&sv),
-            list(&pv),
+            list(&sv, cx.redactor),
+            list(&pv, cx.redactor),
             entry.reason
         ),
         origin: Some(entry.origin.clone()),
