@@ -278,9 +278,9 @@ impl<'a> View<'a> {
         View { members, sensitive_raw: sensitive, sensitive: std::cell::OnceCell::new() }
     }
 
-    /// The sensitivity mirror of the values.
+    /// The sensitivity mirror of the values (`null` when it marks nothing).
     pub(super) fn sensitive(&self) -> &Value {
-        self.sensitive.get_or_init(|| value::parse(self.sensitive_raw))
+        self.sensitive.get_or_init(|| value::parse_mirror(self.sensitive_raw))
     }
 
     /// The leaves at a folded path (lists walked element by element, only
