@@ -199,8 +199,14 @@ impl Redactor {
                 break;
             }
             let literal = &s[open..=end];
-            let decoded: Option<String> = serde_json::from_str(literal).ok();
-            if decoded.is_some_and(|d| self.exact.contains(&d)) {
+            let body = &literal[1..literal.len() - 1];
+            // Without a backslash the body is the decoded text.
+            let secret = if body.contains('\\') {
+                serde_json::from_str::<String>(literal).ok().is_some_and(|d| self.exact.contains(&d))
+            } else {
+                self.exact.contains(body)
+            };
+            if secret {
                 out.push_str(&s[copied..open]);
                 out.push('"');
                 out.push_str(SENSITIVE);
@@ -498,6 +504,13 @@ mod tests {
         assert_eq!(r.mask_address(r#"null_resource.ab["ab"]"#), r#"null_resource.ab["(sensitive)"]"#);
         assert_eq!(r.mask_address(r#"x.y["k-hunter2-Sekrit"]"#), r#"x.y["k-(sensitive)"]"#);
         assert_eq!(r.mask_address("ab"), SENSITIVE);
+        // A quoted key is compared decoded: with and without escapes.
+        let r = Redactor::new(vec!["a\"b".into(), "q\u{1}".into(), "xy".into()]);
+        assert_eq!(r.mask_address(r#"x.y["a\"b"]"#), r#"x.y["(sensitive)"]"#);
+        assert_eq!(r.mask_address(r#"x.y["q\u0001"]"#), r#"x.y["(sensitive)"]"#);
+        assert_eq!(r.mask_address(r#"x.y["x\u0079"]"#), r#"x.y["(sensitive)"]"#);
+        assert_eq!(r.mask_address(r#"x.y["xy"]"#), r#"x.y["(sensitive)"]"#);
+        assert_eq!(r.mask_address(r#"x.y["xyz"]"#), r#"x.y["xyz"]"#);
     }
 
     #[test]
