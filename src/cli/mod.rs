@@ -245,6 +245,11 @@ fn approval_of(approved: &Approved, staging: &str) -> Option<Approval> {
     }
 }
 
+/// The review's settings from the gate's and what the reports show.
+fn options(gate: &Gate, shows: Shows, approved: Option<Approval>, env: Env) -> Options {
+    Options { today: gate.today, approved, attribute_diffs: shows.diffs, digests: shows.digests, env }
+}
+
 /// `review`: one pair, or every stack found, each stack on its own; then
 /// `finish` renders the outcome (see [`review_plans`]).
 fn review_inputs<T>(
@@ -269,13 +274,7 @@ fn review_inputs<T>(
         Inputs::Pattern(pattern) => pattern.discover()?,
     };
     let policy = load_policy(&gate.policy, gate.no_default_policy)?;
-    let base = Options {
-        today: gate.today,
-        approved: None,
-        attribute_diffs: shows.diffs,
-        digests: shows.digests,
-        env: Env::Prod,
-    };
+    let base = options(gate, shows, None, Env::Prod);
     let outcomes = many::run::review_each(&stacks, many::pool::cores(), |stack, plans| match plans {
         Loaded::Pair { staging, prod } => {
             let opts =
@@ -332,7 +331,7 @@ fn check_plans(args: &[String], env: Env, gate: &Gate, shows: Shows) -> Result<O
         }
     }
     let policy = load_policy(&gate.policy, gate.no_default_policy)?;
-    let opts = Options { today: gate.today, approved: None, attribute_diffs: shows.diffs, digests: shows.digests, env };
+    let opts = options(gate, shows, None, env);
     let outcomes = many::run::review_each(&plans, many::pool::cores(), |_, loaded| match loaded {
         Loaded::ProdOnly(plan) | Loaded::StagingOnly(plan) | Loaded::Pair { prod: plan, .. } => {
             StackOutcome::Reviewed(Box::new(review::check(plan, &policy, &opts)))
@@ -390,8 +389,7 @@ fn review_plans<T>(
     // Digests the report shows, and the staging digest an approval check
     // reads during the review, are computed beside the review.
     let staging_digest = shows.digests || approved.is_some();
-    let opts =
-        Options { today: gate.today, approved, attribute_diffs: shows.diffs, digests: shows.digests, env: Env::Prod };
+    let opts = options(gate, shows, approved, Env::Prod);
     // Each thread reads and parses one plan; the plans borrow the sources.
     let (staging_src, prod_src) = std::thread::scope(|s| {
         let st = s.spawn(|| Source::read(staging));

@@ -315,8 +315,9 @@ fn is_attribute_name(k: &str) -> bool {
 }
 
 #[cfg(test)]
-mod may_mark_tests {
+mod tests {
     use super::*;
+    use serde_json::json;
 
     /// `may_mark` is `false` only where `any_true` of the parsed mirror is.
     #[test]
@@ -344,12 +345,6 @@ mod may_mark_tests {
             }
         }
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
 
     /// Before compact, after pretty-printed: the raw walk must not depend
     /// on formatting.

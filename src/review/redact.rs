@@ -331,11 +331,7 @@ fn base64_core(bytes: &[u8], k: usize, alphabet: &[u8; 64]) -> String {
 
 /// A sensitivity mirror, parsed, when it marks anything.
 fn mirror_marks(raw: Option<&serde_json::value::RawValue>) -> Option<serde_json::Value> {
-    match raw.map(|r| r.get().trim()) {
-        None | Some("false" | "null" | "{}" | "[]") => None,
-        Some(text) if !value::may_mark(text) => None,
-        Some(_) => Some(value::parse(raw)).filter(value::any_true),
-    }
+    Some(value::parse_mirror(raw)).filter(value::any_true)
 }
 
 /// The values a change's (or output's) sensitivity mirrors mark.
