@@ -471,6 +471,32 @@ fn mask_output(o: &mut OutputLine, r: &Redactor) {
 mod tests {
     use super::*;
 
+    /// The final pass masks every change of a finished review, on every
+    /// core: a secret that became a `for_each` key is masked in the
+    /// address of each of many changes, in prod and in staging.
+    #[test]
+    fn mask_review_masks_the_address_of_every_change() {
+        use crate::review::testkit::{day, options, policy, rc, review_of};
+        use serde_json::json;
+        let changes = || {
+            (0..600)
+                .map(|i| {
+                    let mut c =
+                        rc(&format!("terraform_data.t[\"s3cret-{i}\"]"), &["update"], json!({"v": 1}), json!({"v": 2}));
+                    c["change"]["after_sensitive"] = json!({"v": true});
+                    c["change"]["after"] = json!({"v": format!("s3cret-{i}")});
+                    c
+                })
+                .collect::<Vec<_>>()
+        };
+        let review = review_of(changes(), changes(), &policy(""), &options(day("2026-01-01"), None));
+        for c in review.changes.iter().chain(review.staging_changes()) {
+            assert!(!c.address.contains("s3cret"), "{}", c.address);
+            assert!(c.address.contains(SENSITIVE), "{}", c.address);
+        }
+        assert_eq!(review.changes.len(), 600);
+    }
+
     #[test]
     fn masks_exact_and_embedded_secrets() {
         let r = Redactor::new(vec!["hunter2".into(), "42".into(), "hunter2-long".into()]);
