@@ -390,7 +390,7 @@ fn normalize<'a>(name: &str, text: &'a str, raw: RawPlan<'a>) -> Result<Plan<'a>
     let mut outputs = Vec::new();
     for (out_name, change) in raw.output_changes.into_iter().flatten() {
         let action = actions(&file, "an `output_changes[…].actions`", &change.actions)?;
-        let marked = |v: Option<&serde_json::value::RawValue>| v.is_some_and(|v| v.get() != "false");
+        let marked = |v: Option<super::RawJson<'_>>| v.is_some_and(|v| v.get() != "false");
         let sensitive =
             marked(change.before_sensitive) || marked(change.after_sensitive) || sensitive_outputs.contains(&out_name);
         outputs.push(OutputChange { name: out_name, action, sensitive, values: values(&change) });

@@ -4,7 +4,7 @@
 //! Invariants: a [`Plan`] only exists for input that is a real plan of a
 //! supported `format_version` major (0 or 1) with only known actions; a change
 //! is identified by its address plus deposed key; values stay borrowed
-//! [`RawValue`] slices of the input until a consumer asks for them.
+//! [`RawJson`] slices of the input until a consumer asks for them.
 
 mod address;
 mod fingerprint;
@@ -18,7 +18,7 @@ pub mod value;
 use std::borrow::Cow;
 use std::fmt;
 
-use serde_json::value::RawValue;
+pub use raw_nav::RawJson;
 
 pub use load::{LoadError, Source, Unverified, escape_for_message, parse_plan, parse_unverified};
 pub use path::{Path, Step};
@@ -123,11 +123,11 @@ pub enum Mode {
 /// The raw JSON values of one change, parsed on demand.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Values<'a> {
-    pub before: Option<&'a RawValue>,
-    pub after: Option<&'a RawValue>,
-    pub after_unknown: Option<&'a RawValue>,
-    pub before_sensitive: Option<&'a RawValue>,
-    pub after_sensitive: Option<&'a RawValue>,
+    pub before: Option<RawJson<'a>>,
+    pub after: Option<RawJson<'a>>,
+    pub after_unknown: Option<RawJson<'a>>,
+    pub before_sensitive: Option<RawJson<'a>>,
+    pub after_sensitive: Option<RawJson<'a>>,
 }
 
 /// One entry of `resource_changes`, `resource_drift` or `deferred_changes`.
@@ -218,9 +218,9 @@ pub struct StateResource<'a> {
     pub address: Cow<'a, str>,
     pub type_: Cow<'a, str>,
     /// `values`, raw; unknown attributes are absent.
-    pub values: Option<&'a RawValue>,
+    pub values: Option<RawJson<'a>>,
     /// `sensitive_values`, the sensitivity mirror of `values`.
-    pub sensitive: Option<&'a RawValue>,
+    pub sensitive: Option<RawJson<'a>>,
 }
 
 /// `errored` / `complete` / `applyable` as the plan states them (absent in
@@ -249,7 +249,7 @@ pub struct Plan<'a> {
     pub resulting: Option<Vec<StateResource<'a>>>,
     pub status: Status,
     /// Values of root variables declared `sensitive`.
-    pub sensitive_variables: Vec<(Cow<'a, str>, &'a RawValue)>,
+    pub sensitive_variables: Vec<(Cow<'a, str>, RawJson<'a>)>,
     /// Addresses named by `relevant_attributes`; `None` when the plan has no
     /// such key (before Terraform 1.2), which means "all drift is relevant".
     pub relevant: Option<Vec<Cow<'a, str>>>,

@@ -2,7 +2,7 @@
 //!
 //! Only what the review needs is deserialized; large values (`before`,
 //! `after`, the sensitivity and unknown mirrors) stay as borrowed
-//! [`RawValue`] slices of the input and are parsed one change at a time, and
+//! [`RawJson`](super::RawJson) slices of the input and are parsed one change at a time, and
 //! the bulky sections nobody reads (`prior_state`, most of `configuration`)
 //! are skipped. `planned_values` is kept as one borrowed slice per resource
 //! (its `values` are never parsed here; the parity check reads only the kind
@@ -12,9 +12,9 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use crate::plan::RawJson;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use serde_json::value::RawValue;
 
 /// A string borrowed from the input when it has no escapes.
 pub type Str<'a> = Cow<'a, str>;
@@ -136,15 +136,15 @@ pub struct RawStateResource<'a> {
     #[serde(borrow, default, rename = "type")]
     pub type_: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub values: Option<&'a RawValue>,
+    pub values: Option<RawJson<'a>>,
     #[serde(borrow, default)]
-    pub sensitive_values: Option<&'a RawValue>,
+    pub sensitive_values: Option<RawJson<'a>>,
 }
 
 #[derive(Deserialize)]
 pub struct RawVariable<'a> {
     #[serde(borrow, default)]
-    pub value: Option<&'a RawValue>,
+    pub value: Option<RawJson<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -158,7 +158,7 @@ pub struct RawResourceChange<'a> {
     #[serde(borrow, default)]
     pub name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub index: Option<&'a RawValue>,
+    pub index: Option<RawJson<'a>>,
     #[serde(borrow, default)]
     pub previous_address: Option<Str<'a>>,
     #[serde(borrow, default)]
@@ -180,19 +180,19 @@ pub struct RawChange<'a> {
     #[serde(borrow)]
     pub actions: Vec<Str<'a>>,
     #[serde(borrow, default)]
-    pub before: Option<&'a RawValue>,
+    pub before: Option<RawJson<'a>>,
     #[serde(borrow, default)]
-    pub after: Option<&'a RawValue>,
+    pub after: Option<RawJson<'a>>,
     #[serde(borrow, default)]
-    pub after_unknown: Option<&'a RawValue>,
+    pub after_unknown: Option<RawJson<'a>>,
     #[serde(borrow, default)]
-    pub before_sensitive: Option<&'a RawValue>,
+    pub before_sensitive: Option<RawJson<'a>>,
     #[serde(borrow, default)]
-    pub after_sensitive: Option<&'a RawValue>,
+    pub after_sensitive: Option<RawJson<'a>>,
     #[serde(borrow, default)]
-    pub replace_paths: Option<&'a RawValue>,
+    pub replace_paths: Option<RawJson<'a>>,
     #[serde(borrow, default)]
-    pub importing: Option<&'a RawValue>,
+    pub importing: Option<RawJson<'a>>,
     #[serde(borrow, default)]
     pub generated_config: Option<Str<'a>>,
 }

@@ -392,7 +392,7 @@ const SHORT_WORDS: usize = 4;
 
 /// The lowest byte of `word` equal to `b` has its high bit set in the
 /// result (bytes above it may too: only the lowest is exact).
-fn has_byte(word: u64, b: u8) -> u64 {
+pub(super) fn has_byte(word: u64, b: u8) -> u64 {
     const LOW: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let x = word ^ (LOW * u64::from(b));

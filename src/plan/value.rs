@@ -13,21 +13,21 @@
 
 use std::collections::BTreeSet;
 
+use crate::plan::RawJson;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::raw_nav::{self, Kind};
 use super::{Path, Step};
 
 /// Parses an optional raw value; absent or unparsable reads as `null`.
-pub fn parse(raw: Option<&RawValue>) -> Value {
+pub fn parse(raw: Option<RawJson<'_>>) -> Value {
     raw.and_then(|r| serde_json::from_str(r.get()).ok()).unwrap_or(Value::Null)
 }
 
 /// A mirror (`after_unknown`, `*_sensitive`) parsed, or `null` when its
 /// text marks nothing (see [`may_mark`]): every reader of a mirror looks
 /// only for its marks, and most mirrors of a plan have none.
-pub fn parse_mirror(raw: Option<&RawValue>) -> Value {
+pub fn parse_mirror(raw: Option<RawJson<'_>>) -> Value {
     match raw {
         Some(r) if may_mark(r.get()) => parse(raw),
         _ => Value::Null,
@@ -134,12 +134,12 @@ pub fn any_true(mirror: &Value) -> bool {
 ///
 /// Works on the raw JSON: identical subtrees are skipped without parsing.
 pub fn changed_paths(
-    before: Option<&RawValue>,
-    after: Option<&RawValue>,
+    before: Option<RawJson<'_>>,
+    after: Option<RawJson<'_>>,
     after_unknown: &Value,
     sensitive: [&Value; 2],
 ) -> Vec<Path> {
-    let empty: &RawValue = serde_json::from_str("{}").expect("`{}` is JSON");
+    let empty: RawJson<'_> = serde_json::from_str("{}").expect("`{}` is JSON");
     let (bk, ak) = (raw_nav::kind(before), raw_nav::kind(after));
     let before = if bk == Kind::Null && ak == Kind::Object { Some(empty) } else { before };
     let after =
@@ -172,14 +172,14 @@ impl<'m> Mirrors<'m> {
     }
 }
 
-fn walk(b: Option<&RawValue>, a: Option<&RawValue>, m: Mirrors<'_>, path: &mut Path, out: &mut Vec<Path>) {
+fn walk(b: Option<RawJson<'_>>, a: Option<RawJson<'_>>, m: Mirrors<'_>, path: &mut Path, out: &mut Vec<Path>) {
     let yes = Some(&Value::Bool(true));
     if m.unknown == yes {
         out.push(path.clone());
         return;
     }
     let unknown_below = m.unknown.is_some_and(any_true);
-    let (bt, at) = (b.map(RawValue::get), a.map(RawValue::get));
+    let (bt, at) = (b.map(RawJson::get), a.map(RawJson::get));
     if bt == at && !unknown_below {
         return;
     }
@@ -218,11 +218,11 @@ fn walk(b: Option<&RawValue>, a: Option<&RawValue>, m: Mirrors<'_>, path: &mut P
 }
 
 /// The raw value at `path`, if present.
-pub fn get_raw<'a>(raw: Option<&'a RawValue>, path: &Path) -> Option<&'a RawValue> {
+pub fn get_raw<'a>(raw: Option<RawJson<'a>>, path: &Path) -> Option<RawJson<'a>> {
     get_raw_steps(raw?, &path.0)
 }
 
-fn get_raw_steps<'a>(raw: &'a RawValue, steps: &[Step]) -> Option<&'a RawValue> {
+fn get_raw_steps<'a>(raw: RawJson<'a>, steps: &[Step]) -> Option<RawJson<'a>> {
     let mut cur = raw;
     for step in steps {
         cur = match (raw_nav::kind(Some(cur)), step) {
@@ -237,18 +237,18 @@ fn get_raw_steps<'a>(raw: &'a RawValue, steps: &[Step]) -> Option<&'a RawValue> 
 /// Looks up many paths in one raw value: its top level is split once, so a
 /// change showing twenty attributes does not re-read its object twenty times.
 pub struct RawLookup<'a> {
-    root: Option<&'a RawValue>,
+    root: Option<RawJson<'a>>,
     members: Option<raw_nav::Members<'a>>,
 }
 
 impl<'a> RawLookup<'a> {
-    pub fn new(root: Option<&'a RawValue>) -> RawLookup<'a> {
-        let members = root.filter(|r| raw_nav::kind(Some(r)) == Kind::Object).map(raw_nav::members);
+    pub fn new(root: Option<RawJson<'a>>) -> RawLookup<'a> {
+        let members = root.filter(|&r| raw_nav::kind(Some(r)) == Kind::Object).map(raw_nav::members);
         RawLookup { root, members }
     }
 
     /// The raw value at `path`, like [`get_raw`].
-    pub fn get(&self, path: &Path) -> Option<&'a RawValue> {
+    pub fn get(&self, path: &Path) -> Option<RawJson<'a>> {
         match (path.0.split_first(), &self.members) {
             (Some((Step::Key(k), rest)), Some(m)) => get_raw_steps(m.get(k)?, rest),
             _ => get_raw(self.root, path),
@@ -262,7 +262,7 @@ impl<'a> RawLookup<'a> {
 ///
 /// A mirror whose shape disagrees with the value where it marks something
 /// (an object mirror over a list or a string) marks the whole value.
-pub fn collect_marked_raw(value: &RawValue, mirror: &Value, out: &mut Vec<String>) {
+pub fn collect_marked_raw(value: RawJson<'_>, mirror: &Value, out: &mut Vec<String>) {
     match mirror {
         m if marks_whole(m) => collect_all(&parse(Some(value)), out),
         Value::Object(m) if any_true(mirror) && raw_nav::kind(Some(value)) == Kind::Object => {
@@ -277,7 +277,7 @@ pub fn collect_marked_raw(value: &RawValue, mirror: &Value, out: &mut Vec<String
             let elements = raw_nav::elements(value);
             for (i, sub) in a.iter().enumerate() {
                 if let Some(v) = elements.0.get(i) {
-                    collect_marked_raw(v, sub, out);
+                    collect_marked_raw(*v, sub, out);
                 }
             }
         }
@@ -353,15 +353,15 @@ mod tests {
     /// on formatting.
     fn paths(b: Value, a: Value, u: Value) -> Vec<String> {
         let (b, a) = (serde_json::to_string(&b).unwrap(), serde_json::to_string_pretty(&a).unwrap());
-        let (b, a): (&RawValue, &RawValue) = (serde_json::from_str(&b).unwrap(), serde_json::from_str(&a).unwrap());
+        let (b, a): (RawJson<'_>, RawJson<'_>) = (serde_json::from_str(&b).unwrap(), serde_json::from_str(&a).unwrap());
         let b = if b.get() == "null" { None } else { Some(b) };
         changed_paths(b, Some(a), &u, [&Value::Null, &Value::Null]).iter().map(ToString::to_string).collect()
     }
 
     #[test]
     fn never_descends_into_a_sensitive_subtree() {
-        let b: &RawValue = serde_json::from_str(r#"{"input":{"tok-SECRET-1":"a"},"n":1}"#).unwrap();
-        let a: &RawValue = serde_json::from_str(r#"{"input":{"tok-SECRET-2":"b"},"n":1}"#).unwrap();
+        let b: RawJson<'_> = serde_json::from_str(r#"{"input":{"tok-SECRET-1":"a"},"n":1}"#).unwrap();
+        let a: RawJson<'_> = serde_json::from_str(r#"{"input":{"tok-SECRET-2":"b"},"n":1}"#).unwrap();
         let mirror = json!({"input": true});
         let p = changed_paths(Some(b), Some(a), &json!({}), [&mirror, &mirror]);
         assert_eq!(p, [Path::root().child_key("input")]);
@@ -374,11 +374,11 @@ mod tests {
 
     #[test]
     fn navigates_and_collects_raw() {
-        let raw: &RawValue = serde_json::from_str(r#"{"a":[{"pw":"s1"},{"pw":"s2"}],"b":"x"}"#).unwrap();
+        let raw: RawJson<'_> = serde_json::from_str(r#"{"a":[{"pw":"s1"},{"pw":"s2"}],"b":"x"}"#).unwrap();
         let p = Path::root().child_key("a").child_index(1).child_key("pw");
-        assert_eq!(get_raw(Some(raw), &p).map(RawValue::get), Some("\"s2\""));
-        assert_eq!(RawLookup::new(Some(raw)).get(&p).map(RawValue::get), Some("\"s2\""));
-        assert_eq!(RawLookup::new(Some(raw)).get(&Path::root()).map(RawValue::get), Some(raw.get()));
+        assert_eq!(get_raw(Some(raw), &p).map(RawJson::get), Some("\"s2\""));
+        assert_eq!(RawLookup::new(Some(raw)).get(&p).map(RawJson::get), Some("\"s2\""));
+        assert_eq!(RawLookup::new(Some(raw)).get(&Path::root()).map(RawJson::get), Some(raw.get()));
         let mut out = Vec::new();
         collect_marked_raw(raw, &json!({"a": [false, {"pw": true}]}), &mut out);
         assert_eq!(out, ["s2"]);
@@ -417,7 +417,8 @@ mod tests {
 
     #[test]
     fn marks_that_cannot_be_understood_mark_everything_below() {
-        let raw: &RawValue = serde_json::from_str(r#"{"password":"hunter2","n":7,"m":{"k":"v","Tok-3n":1}}"#).unwrap();
+        let raw: RawJson<'_> =
+            serde_json::from_str(r#"{"password":"hunter2","n":7,"m":{"k":"v","Tok-3n":1}}"#).unwrap();
         for mirror in [json!({"password": [true]}), json!({"password": 1}), json!({"password": "yes"})] {
             let mut out = Vec::new();
             collect_marked_raw(raw, &mirror, &mut out);
@@ -439,7 +440,7 @@ mod tests {
         let v = json!({"input": {"password": "hunter2", "user": "bob"}, "n": [1, 42]});
         let m = json!({"input": {"password": true}, "n": [false, true]});
         let raw = serde_json::to_string(&v).unwrap();
-        let raw: &RawValue = serde_json::from_str(&raw).unwrap();
+        let raw: RawJson<'_> = serde_json::from_str(&raw).unwrap();
         let mut out = Vec::new();
         collect_marked_raw(raw, &m, &mut out);
         assert_eq!(out, ["hunter2", "42"]);

@@ -688,16 +688,14 @@ mod tests {
     #[test]
     fn marks_decide_before_values() {
         let paths = vec![Path::root().child_key("a"), Path::root().child_key("b"), Path::root().child_key("c")];
-        let before: Box<serde_json::value::RawValue> =
-            serde_json::value::RawValue::from_string(r#"{"a":"x","b":"s1","c":"1"}"#.into()).unwrap();
-        let after: Box<serde_json::value::RawValue> =
-            serde_json::value::RawValue::from_string(r#"{"a":null,"b":"s2","c":"2"}"#.into()).unwrap();
+        let before: crate::plan::RawJson<'_> = serde_json::from_str(r#"{"a":"x","b":"s1","c":"1"}"#).unwrap();
+        let after: crate::plan::RawJson<'_> = serde_json::from_str(r#"{"a":null,"b":"s2","c":"2"}"#).unwrap();
         let marks = vec![
             LeafMark { unknown: true, sensitive: false },
             LeafMark { unknown: false, sensitive: true },
             LeafMark::default(),
         ];
-        let values = Values { before: Some(&before), after: Some(&after), ..Values::default() };
+        let values = Values { before: Some(before), after: Some(after), ..Values::default() };
         let side = Side { values, paths: &paths, marks: &marks };
         let all = side_edits(&side, &|_| true, &ident);
         assert_eq!(

@@ -9,9 +9,9 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use crate::plan::RawJson;
 use serde::Serialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::parity::{View, is_set, marked};
 use super::redact::{Redactor, SENSITIVE};
@@ -197,7 +197,7 @@ fn match_entry(c: &ResourceChange<'_>, entry: &OneWay, redactor: &Redactor) -> O
         let (b, a) = (before.get(i).unwrap_or(&null), after.get(i).unwrap_or(&null));
         goes(entry.direction, b, a) && allowed(&entry.from, b) && allowed(&entry.to, a)
     })?;
-    let secret = |mirror: Option<&RawValue>| mirror.is_some_and(|m| marked(&value::parse(Some(m)), keys));
+    let secret = |mirror: Option<RawJson<'_>>| mirror.is_some_and(|m| marked(&value::parse(Some(m)), keys));
     let show = |v: &Value, secret: bool| {
         if secret {
             return SENSITIVE.to_owned();

@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 
 use foldhash::HashMap;
 
+use crate::plan::RawJson;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::Env;
 use super::redact::{Redactor, SENSITIVE};
@@ -46,8 +46,8 @@ pub struct Note {
 struct Res<'a> {
     address: &'a str,
     type_: &'a str,
-    values: Option<&'a RawValue>,
-    sensitive: Option<&'a RawValue>,
+    values: Option<RawJson<'a>>,
+    sensitive: Option<RawJson<'a>>,
 }
 
 /// The managed resources a plan leaves behind: `planned_values`, or, for a
@@ -268,13 +268,13 @@ fn groups<'a>(res: &[Res<'a>], env: Env, policy: &Policy, catalogue: &Catalogue<
 /// looked up in it), and its sensitivity mirror, parsed when first needed.
 pub(super) struct View<'a> {
     members: Option<raw_nav::Members<'a>>,
-    sensitive_raw: Option<&'a RawValue>,
+    sensitive_raw: Option<RawJson<'a>>,
     sensitive: std::cell::OnceCell<Value>,
 }
 
 impl<'a> View<'a> {
-    pub(super) fn new(values: Option<&'a RawValue>, sensitive: Option<&'a RawValue>) -> View<'a> {
-        let members = values.filter(|v| raw_nav::kind(Some(v)) == Kind::Object).map(raw_nav::members);
+    pub(super) fn new(values: Option<RawJson<'a>>, sensitive: Option<RawJson<'a>>) -> View<'a> {
+        let members = values.filter(|&v| raw_nav::kind(Some(v)) == Kind::Object).map(raw_nav::members);
         View { members, sensitive_raw: sensitive, sensitive: std::cell::OnceCell::new() }
     }
 
@@ -294,9 +294,9 @@ impl<'a> View<'a> {
     }
 }
 
-fn raw_leaves(raw: &RawValue, keys: &[String], out: &mut Vec<Value>) -> bool {
+fn raw_leaves(raw: RawJson<'_>, keys: &[String], out: &mut Vec<Value>) -> bool {
     match raw_nav::kind(Some(raw)) {
-        Kind::Array => raw_nav::elements(raw).0.iter().all(|e| raw_leaves(e, keys, out)),
+        Kind::Array => raw_nav::elements(raw).0.iter().all(|&e| raw_leaves(e, keys, out)),
         _ if keys.is_empty() => {
             out.push(value::parse(Some(raw)));
             true
@@ -664,7 +664,7 @@ mod tests {
     fn folded_paths_walk_lists_and_stop_at_unknowns() {
         let raw =
             serde_json::to_string(&json!({"settings": [{"ip": [{"on": true}, {"on": false}]}], "n": null})).unwrap();
-        let raw: &RawValue = serde_json::from_str(&raw).unwrap();
+        let raw: RawJson<'_> = serde_json::from_str(&raw).unwrap();
         let keys = |s: &str| s.split('.').map(str::to_owned).collect::<Vec<_>>();
         let view = View::new(Some(raw), None);
         assert_eq!(view.leaves(&keys("settings.ip.on")), Some(vec![json!(true), json!(false)]));

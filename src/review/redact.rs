@@ -330,7 +330,7 @@ fn base64_core(bytes: &[u8], k: usize, alphabet: &[u8; 64]) -> String {
 }
 
 /// A sensitivity mirror, parsed, when it marks anything.
-fn mirror_marks(raw: Option<&serde_json::value::RawValue>) -> Option<serde_json::Value> {
+fn mirror_marks(raw: Option<crate::plan::RawJson<'_>>) -> Option<serde_json::Value> {
     Some(value::parse_mirror(raw)).filter(value::any_true)
 }
 
@@ -358,7 +358,7 @@ fn gather_plan(plan: &Plan<'_>, out: &mut Vec<String>) {
         }
     }
     for (_, v) in &plan.sensitive_variables {
-        collect_all(&value::parse(Some(v)), out);
+        collect_all(&value::parse(Some(*v)), out);
     }
 }
 
