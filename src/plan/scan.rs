@@ -163,7 +163,7 @@ pub fn scan_text(text: &str) -> Result<Scanned, ScanError> {
                 i += 1;
             }
             b'}' | b']' => {
-                if depth > 0 {
+                if depth > 0 && frames[depth - 1].repeat.is_some() {
                     end_member(bytes, &mut frames[..depth], i)?;
                 }
                 depth = depth.saturating_sub(1);
@@ -176,7 +176,9 @@ pub fn scan_text(text: &str) -> Result<Scanned, ScanError> {
             }
             b',' => {
                 if depth > 0 {
-                    end_member(bytes, &mut frames[..depth], i)?;
+                    if frames[depth - 1].repeat.is_some() {
+                        end_member(bytes, &mut frames[..depth], i)?;
+                    }
                     let f = &mut frames[depth - 1];
                     if f.object {
                         f.expect_key = true;
