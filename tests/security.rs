@@ -429,6 +429,36 @@ fn unreadable_json_is_refused_without_quoting_it() {
     assert!(stderr.contains("line 1, column") && stderr.contains("`resource_changes[0].type`"), "{stderr}");
 }
 
+/// `prior_state` is the one part of a plan plangate never reads: the scan
+/// steps over it, so readers disagreeing about it cannot change a review,
+/// but it must still be JSON, and the same text anywhere that is read
+/// (here `planned_values`) is refused.
+#[test]
+fn prior_state_is_only_checked_to_be_json() {
+    let unreadable = r#"{"values":{"root_module":{"resources":[{"address":"aws_db_instance.db","mode":"managed","type":"aws_db_instance","name":"db","values":{"password":"a","password":"hunter2-Sekrit","n":1e400}}]}}}"#;
+    let change = r#"{"actions":["no-op"],"before":{},"after":{}}"#;
+    let in_prior = one_change(change, &format!(r#","prior_state":{unreadable}"#));
+    let (code, _, stderr) = check_text("prior-state.json", &in_prior);
+    assert_eq!(code, 0, "{stderr}");
+    let planned = unreadable.replacen(r#"{"values":"#, "", 1);
+    let planned = &planned[..planned.len() - 1];
+    let in_planned = one_change(change, &format!(r#","planned_values":{planned}"#));
+    let (code, _, stderr) = check_text("planned-values.json", &in_planned);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("same key twice") && stderr.contains("planned_values"), "{stderr}");
+    // Not JSON inside `prior_state` is still not JSON.
+    let (code, _, stderr) = check_text("prior-state-broken.json", &in_prior.replace("1e400", "1e"));
+    assert_eq!(code, 2, "{stderr}");
+    // The digest still covers it.
+    let fingerprint = |name: &str, text: &str| {
+        let p = write_bytes("refused", name, text.as_bytes());
+        let out = plangate().args(["fingerprint", &p]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or_default().to_owned()
+    };
+    assert_ne!(fingerprint("a.json", &in_prior), fingerprint("b.json", &in_prior.replace(r#""n":1e400"#, r#""n":1"#)));
+}
+
 fn cases_type_error() -> String {
     one_change(r#"{"actions":["update"],"before":{},"after":{}}"#, "")
         .replace(r#""type":"aws_db_instance""#, r#""type":["hunter2-Sekrit"]"#)

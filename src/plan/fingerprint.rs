@@ -11,7 +11,10 @@
 //! and any member a newer Terraform adds. Members are taken in key order, so
 //! their order in the file does not matter; JSON inside each is hashed with
 //! insignificant whitespace removed, so pretty-printing a plan (or a UTF-8
-//! byte order mark) does not change its digest. What is unknown until apply
+//! byte order mark) does not change its digest. (Whether there is such
+//! whitespace is judged outside `prior_state`, which the scan steps over: a
+//! plan with only its `prior_state` pretty-printed gets a digest of its own,
+//! which can only refuse an approval.) What is unknown until apply
 //! (`(known after apply)`) is in no plan JSON, so no digest can bind it.
 
 use std::ops::Range;

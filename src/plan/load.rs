@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io::Read;
+use std::ops::Range;
 
 use serde_json::Value;
 
@@ -114,6 +115,8 @@ pub fn parse_plan(source: &Source) -> Result<Plan<'_>, LoadError> {
 pub struct Unverified<'a> {
     pub plan: Plan<'a>,
     text: &'a str,
+    /// Where `prior_state`'s value is in `text`, which the scan steps over.
+    prior_state: Option<Range<usize>>,
 }
 
 impl Unverified<'_> {
@@ -130,7 +133,8 @@ impl Unverified<'_> {
             }
         }
         let _guard = SetOnExit(&self.plan.digest);
-        let scanned = super::scan::scan_text(self.text).map_err(|e| LoadError::new(&self.plan.name, e.message()))?;
+        let scanned = super::scan::scan_text(self.text, self.prior_state.clone())
+            .map_err(|e| LoadError::new(&self.plan.name, e.message()))?;
         self.plan.digest.scanned(Some(scanned));
         if digest {
             self.plan.digest.get();
@@ -152,8 +156,13 @@ pub fn parse_unverified(source: &Source) -> Result<Unverified<'_>, LoadError> {
     let text = super::scan::utf8(bytes).map_err(|e| LoadError::new(name, e.message()))?;
     let raw: RawPlan<'_> = serde_json::from_str(text).map_err(|e| json_error(name, bytes, &e))?;
     identify(name, &raw)?;
+    // A slice of `text`, so its offset is where it starts.
+    let prior_state = raw.prior_state.map(|v| {
+        let start = v.get().as_ptr() as usize - text.as_ptr() as usize;
+        start..start + v.get().len()
+    });
     let plan = normalize(name, text, raw)?;
-    Ok(Unverified { plan, text })
+    Ok(Unverified { plan, text, prior_state })
 }
 
 /// Rejects, before JSON parsing, the inputs that are recognisably not JSON.

@@ -45,7 +45,10 @@ pub struct RawPlan<'a> {
     pub applyable: Option<bool>,
     #[serde(borrow)]
     pub planned_values: Option<RawPlannedValues<'a>>,
-    pub prior_state: Option<IgnoredAny>,
+    /// Kept only to know where it is: the fail-closed scan steps over it
+    /// (serde has checked it is JSON; nothing reads it).
+    #[serde(borrow)]
+    pub prior_state: Option<super::RawJson<'a>>,
     // Keys that identify other formats, so they can be rejected by name.
     pub plan_format_version: Option<IgnoredAny>,
     pub provider_schemas: Option<IgnoredAny>,

@@ -2,13 +2,18 @@
 //! readers could understand differently, or that could not be read back
 //! faithfully. Such input is refused, never read as "nothing sensitive".
 //!
-//! Refused, anywhere in the document: an object with the same key twice
+//! Refused, anywhere in the document but `prior_state`: an object with the same key twice
 //! and different values (Go keeps the last, serde's borrowed readers the
 //! first; the same value twice is harmless and accepted), nesting deeper
 //! than [`MAX_DEPTH`], a number out of the range of a 64-bit float
 //! (`1e400`), a string with an unpaired UTF-16 surrogate escape (`\ud800`),
 //! and bytes that are not UTF-8. The pass also finds the byte range of each
 //! top-level member, for the approval digest.
+//!
+//! `prior_state` (the state before the plan, a quarter of a large plan's
+//! bytes) is stepped over: plangate reads nothing in it, so no reader's
+//! understanding of it can change a review, and serde has still checked
+//! that it is JSON and UTF-8. The digest still covers it.
 //!
 //! It runs after serde has accepted the document as JSON, so it trusts the
 //! syntax; it keeps its own stack (no recursion), so any depth is safe.
@@ -75,8 +80,11 @@ impl ScanError {
 pub struct Scanned {
     /// Each top-level member: its key (decoded) and the byte range of its value.
     pub members: Vec<(String, Range<usize>)>,
-    /// No whitespace outside strings (as Terraform writes plans): the
-    /// digest can hash the text as it is.
+    /// No whitespace outside strings (as Terraform writes plans) in what
+    /// was scanned: the digest can hash the text as it is. A skipped value
+    /// is taken to be written like the rest; if it is not (only its
+    /// whitespace pretty-printed), the digest differs from the compact
+    /// plan's, which can only refuse an approval, never grant one.
     pub compact: bool,
 }
 
@@ -121,7 +129,7 @@ const LINEAR_KEYS: usize = 16;
 /// Checks a document serde has parsed; see the module docs.
 #[cfg(test)]
 pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
-    scan_text(utf8(bytes)?)
+    scan_text(utf8(bytes)?, None)
 }
 
 /// The document as text, or [`Problem::NotUtf8`] where it stops being UTF-8.
@@ -129,8 +137,11 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, ScanError> {
     std::str::from_utf8(bytes).map_err(|e| error_at(bytes, Problem::NotUtf8, e.valid_up_to(), &[]))
 }
 
-/// [`scan`] of a document already known to be UTF-8.
-pub fn scan_text(text: &str) -> Result<Scanned, ScanError> {
+/// [`scan`] of a document already known to be UTF-8. `skip` is the byte
+/// range of a value not to look into: `prior_state`'s, which nothing reads
+/// (it is still one of the members found, so the digest covers it).
+pub fn scan_text(text: &str, skip: Option<Range<usize>>) -> Result<Scanned, ScanError> {
+    let skip = skip.unwrap_or(usize::MAX..usize::MAX);
     let bytes = text.as_bytes();
     let mut frames: Vec<Frame<'_>> = Vec::new();
     let mut depth = 0usize;
@@ -141,6 +152,7 @@ pub fn scan_text(text: &str) -> Result<Scanned, ScanError> {
     while i < n {
         let b = bytes[i];
         match b {
+            b'{' | b'[' if i == skip.start => i = skip.end,
             b'{' | b'[' => {
                 if depth == MAX_DEPTH {
                     return Err(error_at(bytes, Problem::TooDeep, i, &frames[..depth]));
