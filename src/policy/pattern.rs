@@ -31,7 +31,10 @@ fn compile(pattern: &str) -> Result<GlobMatcher, String> {
 pub struct TypeGlob {
     pub text: String,
     glob: Glob,
-    matcher: GlobMatcher,
+    /// `None` for a pattern with no glob syntax, which only its own text
+    /// matches: most of a policy's types are such, and compiling a matcher
+    /// for each was most of the time spent loading the built-in policy.
+    matcher: Option<GlobMatcher>,
 }
 
 impl TypeGlob {
@@ -40,7 +43,9 @@ impl TypeGlob {
             return Err("empty type pattern".into());
         }
         let glob = build(text)?;
-        Ok(TypeGlob { text: text.to_owned(), matcher: glob.compile_matcher(), glob })
+        let literal = !text.contains(['*', '?', '[', ']', '{', '}', '\\', '!']);
+        let matcher = (!literal).then(|| glob.compile_matcher());
+        Ok(TypeGlob { text: text.to_owned(), matcher, glob })
     }
 
     /// The compiled glob, for building a [`globset::GlobSet`].
@@ -49,7 +54,10 @@ impl TypeGlob {
     }
 
     pub fn is_match(&self, type_: &str) -> bool {
-        self.matcher.is_match(type_)
+        match &self.matcher {
+            Some(m) => m.is_match(type_),
+            None => self.text == type_,
+        }
     }
 }
 
@@ -258,5 +266,23 @@ mod tests {
         assert!(g.is_match("kubernetes_secret") && g.is_match("kubernetes_secret_v1"));
         assert!(!g.is_match("kubernetes_secret_v2"));
         assert!(TypeGlob::new("aws_[").is_err());
+    }
+
+    /// A pattern with no glob syntax matches its own text and nothing else,
+    /// the same as the compiled glob would.
+    #[test]
+    fn literal_type_patterns_match_only_themselves() {
+        for text in ["aws_db_instance", "aws_s3_bucket", "x"] {
+            let literal = TypeGlob::new(text).unwrap();
+            assert!(literal.matcher.is_none(), "{text}");
+            let compiled = compile(text).unwrap();
+            for candidate in
+                [text, "aws_db_instance_x", "aws_db_instanc", "AWS_DB_INSTANCE", "", "aws_s3_bucket_policy"]
+            {
+                assert_eq!(literal.is_match(candidate), compiled.is_match(candidate), "{text} {candidate}");
+            }
+        }
+        assert!(TypeGlob::new("aws_db_*").unwrap().matcher.is_some());
+        assert!(TypeGlob::new(r"aws\_db").unwrap().matcher.is_some());
     }
 }
