@@ -75,29 +75,54 @@ pub struct Elements<'a>(pub Vec<RawJson<'a>>);
 /// JSON, so the members are found by stepping over strings and brackets:
 /// nothing is checked again, which is what makes this cheaper than serde.
 pub fn members(raw: RawJson<'_>) -> Members<'_> {
-    let text = raw.0;
-    let b = text.as_bytes();
     let mut out = Vec::new();
-    if b.first() != Some(&b'{') {
-        return Members(out);
-    }
-    let mut i = skip_space(b, 1);
-    while b.get(i) == Some(&b'"') {
-        let (end, escaped) = string_end(b, i);
-        let key = if escaped {
-            // Valid JSON, so this decodes (a lone surrogate escape, which
-            // the scan refuses, reads as an empty key).
-            Cow::Owned(serde_json::from_str(&text[i..end]).unwrap_or_default())
-        } else {
-            Cow::Borrowed(&text[i + 1..end - 1])
-        };
-        // Past the colon to the value.
-        let start = skip_space(b, skip_space(b, end) + 1);
-        let stop = value_end(b, start);
-        out.push((key, RawJson(&text[start..stop])));
-        i = next_item(b, stop);
+    let mut at = first_member(raw);
+    while let Some((key, value, next)) = member_at(raw.0, at) {
+        out.push((key, value));
+        at = next;
     }
     Members(out)
+}
+
+/// The value of an object's first member named `key`, read up to that
+/// member only (for one lookup; [`members`] for several).
+pub fn member<'a>(raw: RawJson<'a>, key: &str) -> Option<RawJson<'a>> {
+    let mut at = first_member(raw);
+    while let Some((k, value, next)) = member_at(raw.0, at) {
+        if k == key {
+            return Some(value);
+        }
+        at = next;
+    }
+    None
+}
+
+/// Where an object's first member starts; the end for any other value,
+/// which has none.
+fn first_member(raw: RawJson<'_>) -> usize {
+    if raw.0.starts_with('{') { skip_space(raw.0.as_bytes(), 1) } else { raw.0.len() }
+}
+
+/// The member whose key starts at `i` (at the closing brace, none): its
+/// key, its value and where the next one starts.
+#[inline(always)]
+fn member_at(text: &str, i: usize) -> Option<(Cow<'_, str>, RawJson<'_>, usize)> {
+    let b = text.as_bytes();
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let (end, escaped) = string_end(b, i);
+    let key = if escaped {
+        // Valid JSON, so this decodes (a lone surrogate escape, which the
+        // scan refuses, reads as an empty key).
+        Cow::Owned(serde_json::from_str(&text[i..end]).unwrap_or_default())
+    } else {
+        Cow::Borrowed(&text[i + 1..end - 1])
+    };
+    // Past the colon to the value.
+    let start = skip_space(b, skip_space(b, end) + 1);
+    let stop = value_end(b, start);
+    Some((key, RawJson(&text[start..stop]), next_item(b, stop)))
 }
 
 /// The elements of an array (none for any other value); see [`members`].
@@ -217,6 +242,11 @@ mod tests {
         assert_eq!(kind(None), Kind::Null);
         // Other values have no members or elements.
         assert!(members(e.0[0]).0.is_empty() && elements(raw).0.is_empty());
+        // One member, read up to it.
+        assert_eq!(member(raw, "c\"d").map(RawJson::get), Some("null"));
+        assert_eq!(member(raw, "a").map(RawJson::get), Some(r#"[1, {"b": 2}]"#));
+        assert_eq!(member(raw, "b"), None);
+        assert_eq!(member(e.0[0], "a"), None);
     }
 
     #[test]
@@ -250,6 +280,8 @@ mod tests {
                     for (k, v) in &got.0 {
                         let v: Value = serde_json::from_str(v.get()).unwrap();
                         assert_eq!(Some(&v), want.get(k.as_ref()), "{doc}: {k}");
+                        let one: Value = serde_json::from_str(member(raw(doc), k).unwrap().get()).unwrap();
+                        assert_eq!(one, v, "{doc}: {k}");
                     }
                 }
                 Value::Array(want) => {

@@ -226,7 +226,7 @@ fn get_raw_steps<'a>(raw: RawJson<'a>, steps: &[Step]) -> Option<RawJson<'a>> {
     let mut cur = raw;
     for step in steps {
         cur = match (raw_nav::kind(Some(cur)), step) {
-            (Kind::Object, Step::Key(k)) => raw_nav::members(cur).get(k)?,
+            (Kind::Object, Step::Key(k)) => raw_nav::member(cur, k)?,
             (Kind::Array, Step::Index(i)) => *raw_nav::elements(cur).0.get(*i)?,
             _ => return None,
         };

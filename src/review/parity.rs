@@ -301,7 +301,7 @@ fn raw_leaves(raw: RawJson<'_>, keys: &[String], out: &mut Vec<Value>) -> bool {
             out.push(value::parse(Some(raw)));
             true
         }
-        Kind::Object => match raw_nav::members(raw).get(&keys[0]) {
+        Kind::Object => match raw_nav::member(raw, &keys[0]) {
             Some(child) => raw_leaves(child, &keys[1..], out),
             None => false,
         },
