@@ -4,7 +4,12 @@
 #
 #   bench/run.sh                 # 1k, 10k and 50k resources
 #   bench/run.sh 1000 200000     # any sizes
+#   RUNS=5 bench/run.sh 50000    # the median of 5 rounds (default 3)
 #
+# Each round runs jq and every plangate command once, one after another, so
+# that a machine whose speed drifts (shared cores) affects both sides of the
+# ratio alike; the table shows each command's median wall time and its
+# largest peak RSS over the rounds.
 # Needs python3, jq and GNU time (/usr/bin/time). Plans are generated with
 # bench/genplan.py (or another generator with the same flags, $GENPLAN) into
 # $BENCH_DIR (default /tmp/plangate-bench) and reused across runs. No timing
@@ -37,19 +42,32 @@ for n in "${sizes[@]}"; do
   # Warm the page cache so every run reads from memory.
   cat "$s" "$p" >/dev/null
 
-  read -r jq_wall jq_rss < <(measure sh -c "jq -c . '$s' >/dev/null && jq -c . '$p' >/dev/null")
+  runs=${RUNS:-3}
+  labels=("jq -c . (both files)" "plangate review json" "plangate review text" "plangate review markdown"
+    "plangate fingerprint")
+  commands=("sh -c \"jq -c . '$s' >/dev/null && jq -c . '$p' >/dev/null\""
+    "$bin review --staging '$s' --prod '$p' --format json --color never"
+    "$bin review --staging '$s' --prod '$p' --format text --color never"
+    "$bin review --staging '$s' --prod '$p' --format markdown --color never"
+    "$bin fingerprint '$s' '$p'")
+  declare -A walls=() rss_max=()
+  for ((r = 0; r < runs; r++)); do
+    for k in "${!commands[@]}"; do
+      read -r wall rss < <(eval "measure ${commands[$k]}")
+      walls[$k]="${walls[$k]:-} $wall"
+      [ "${rss_max[$k]:-0}" -ge "$rss" ] || rss_max[$k]=$rss
+    done
+  done
+  median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+  jq_wall=$(median "${walls[0]}")
   report() {
     local label=$1 wall=$2 rss=$3
     awk -v n="$n" -v l="$label" -v w="$wall" -v r="$rss" -v b="$bytes" -v j="$jq_wall" 'BEGIN {
       if (w < 0.005) w = 0.005
       printf "%-8s %-26s %9.2f %10.1f %9.0f %10.2f %9.3f\n", n, l, w, r / 1024, b / 1e6 / w, r * 1024 / b, w / j }'
   }
-  report "jq -c . (both files)" "$jq_wall" "$jq_rss"
-  for fmt in json text markdown; do
-    read -r wall rss < <(measure "$bin" review --staging "$s" --prod "$p" --format "$fmt" --color never)
-    report "plangate review $fmt" "$wall" "$rss"
+  for k in "${!commands[@]}"; do
+    report "${labels[$k]}" "$(median "${walls[$k]}")" "${rss_max[$k]}"
   done
-  read -r wall rss < <(measure "$bin" fingerprint "$s" "$p")
-  report "plangate fingerprint" "$wall" "$rss"
-  echo "         (input: $mb MB for the pair)"
+  echo "         (input: $mb MB for the pair; medians of $runs rounds)"
 done
