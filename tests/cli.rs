@@ -527,3 +527,29 @@ fn per_environment_keys_match_and_prod_only_scale_out_is_one_finding_real_terraf
     let message = r["findings"][0]["message"].as_str().unwrap();
     assert!(message.contains("worker[2]") && message.contains("worker[3]"), "{message}");
 }
+
+/// Several plans are fingerprinted on every core, printed in the order
+/// given; one that cannot be read fails the whole command, printing none.
+#[test]
+fn fingerprints_of_many_plans_keep_their_order() {
+    let alone = |p: &str| {
+        let out = plangate().args(["fingerprint", p]).output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let mut plans: Vec<String> = ["same-change", "prod-only-change", "moved-resource", "state-drift", "errored-prod"]
+        .iter()
+        .flat_map(|p| [format!("testdata/pairs/{p}/prod.json"), format!("testdata/pairs/{p}/staging.json")])
+        .collect();
+    for _ in 0..2 {
+        let out = plangate().arg("fingerprint").args(&plans).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let want: String = plans.iter().map(|p| format!("{}  {p}\n", alone(p))).collect();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
+        plans.reverse();
+    }
+    plans.insert(3, "testdata/bad/empty.json".into());
+    let out = plangate().arg("fingerprint").args(&plans).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("testdata/bad/empty.json"));
+}

@@ -202,14 +202,20 @@ fn run_fingerprint(paths: &[String]) -> Result<ExitCode> {
         }
     }
     let alone = plans.len() == 1 && !any_dir;
-    let mut out = String::new();
-    for path in &plans {
+    // One plan per core at a time; the first file that fails (in the order
+    // given) is the error, and nothing is printed then.
+    let digests = many::pool::map_in_order(&plans, many::pool::cores(), |path| -> Result<(String, String)> {
         let source = Source::read(path)?;
         let plan = plan::parse_plan(&source)?;
+        Ok((plan.digest.get().to_owned(), plan.name.clone()))
+    });
+    let mut out = String::new();
+    for digest in digests {
+        let (digest, name) = digest?;
         if alone {
-            out.push_str(&format!("{}\n", plan.digest.get()));
+            out.push_str(&format!("{digest}\n"));
         } else {
-            let line = many::approved::line(plan.digest.get(), &plan.name);
+            let line = many::approved::line(&digest, &name);
             out.push_str(&format!("{}\n", render::escape::terminal(&line)));
         }
     }
