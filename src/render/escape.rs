@@ -66,7 +66,8 @@ fn starts_command(s: &str) -> bool {
 /// `\u{3a}:` so that no plan value can issue a workflow command.
 pub fn terminal(s: &str) -> Cow<'_, str> {
     let command = starts_command(s);
-    if !command && !s.chars().any(is_hidden) {
+    // Printable ASCII has nothing hidden; a byte test settles most lines.
+    if !command && (s.bytes().all(|b| (b' '..=b'~').contains(&b)) || !s.chars().any(is_hidden)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -322,6 +323,12 @@ mod tests {
     fn terminal_escapes_controls_and_bidi() {
         assert_eq!(terminal("a\u{1b}[31mb\rc\u{8}\u{9b}\u{202e}"), "a\\u{1b}[31mb\\rc\\u{8}\\u{9b}\\u{202e}");
         assert_eq!(terminal("plain ünïcode"), "plain ünïcode");
+        // Every ASCII control, DEL included, around printable ASCII.
+        for b in (0u8..0x20).chain([0x7f]) {
+            let s = format!("a ~{}b", b as char);
+            assert!(!terminal(&s).contains(b as char), "{b:#x} survived");
+        }
+        assert!(matches!(terminal(" !az~"), Cow::Borrowed(_)));
         for &c in HIDDEN {
             let s = format!("a{c}b");
             let t = terminal(&s);
