@@ -171,7 +171,7 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
         let after_s = value::parse_mirror(c.values.after_sensitive);
         let paths = value::changed_paths(c.values.before, c.values.after, &unknown, [&before_s, &after_s]);
         if needs_paths {
-            changed_paths = paths.iter().map(|p| redactor.mask(&p.to_string()).into_owned()).collect();
+            changed_paths = paths.iter().map(|p| redactor.masked(p.to_string())).collect();
             shape = paths.iter().filter(|p| !policy.ignores(p)).map(Path::shape).collect();
             shape.sort();
             shape.dedup();
@@ -205,7 +205,7 @@ fn analyze_change(c: &ResourceChange<'_>, policy: &Policy, redactor: &Redactor, 
                     after = Some(Shown::Value(format!("{} (changed in a masked part)", a.inline())));
                 }
                 attributes.push(AttrDiff {
-                    path: redactor.mask(&p.to_string()).into_owned(),
+                    path: redactor.masked(p.to_string()),
                     before,
                     after,
                     forces_replacement: c.replace_paths.iter().any(|r| p.starts_with(r) || r.starts_with(p)),
@@ -270,7 +270,7 @@ fn identity(c: &ResourceChange<'_>, redactor: &Redactor) -> Vec<(String, Shown)>
             return None;
         }
         let s = show(Some(&v), &sub_mirror(&sensitive, &p), &Value::Null, redactor)?;
-        Some((redactor.mask(&p.to_string()).into_owned(), s))
+        Some((redactor.masked(p.to_string()), s))
     };
     let mut out: Vec<(String, Shown)> = NAME_PATHS.iter().filter_map(|p| shown(p)).take(MAX_NAMES).collect();
     out.extend(ID_PATHS.iter().find_map(|p| shown(p)));
@@ -308,7 +308,7 @@ fn show(v: Option<&Value>, sensitive: &Value, unknown: &Value, redactor: &Redact
             let mut json = json;
             mask_strings(&mut json, redactor);
             if let Ok(pretty) = serde_json::to_string_pretty(&json) {
-                return Some(Shown::Json(redactor.mask(&pretty).into_owned()));
+                return Some(Shown::Json(redactor.masked(pretty)));
             }
         }
         if s.contains('\n') {

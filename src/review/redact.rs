@@ -141,9 +141,8 @@ impl Redactor {
 
     /// Masks an address in place (see [`Redactor::mask_address`]).
     pub fn mask_address_in_place(&self, s: &mut String) {
-        let masked = self.mask_address(s);
-        if masked != s.as_str() {
-            *s = masked.into_owned();
+        if let Some(masked) = replaced(self.mask_address(s), s) {
+            *s = masked;
         }
     }
 
@@ -174,10 +173,16 @@ impl Redactor {
 
     /// Masks in place.
     pub fn mask_in_place(&self, s: &mut String) {
-        let masked = self.mask(s);
-        if masked != s.as_str() {
-            *s = masked.into_owned();
+        if let Some(masked) = replaced(self.mask(s), s) {
+            *s = masked;
         }
+    }
+
+    /// `s` masked (see [`Redactor::mask`]), reusing its allocation when
+    /// nothing in it is a secret.
+    pub fn masked(&self, mut s: String) -> String {
+        self.mask_in_place(&mut s);
+        s
     }
 
     /// Replaces each JSON-quoted literal inside `s` (`aws_x.y["k"]`,
@@ -467,6 +472,17 @@ fn mask_output(o: &mut OutputLine, r: &Redactor) {
     }
 }
 
+/// The text of a masking of `original` that replaced something; `None`
+/// when it returned `original` itself (a whole secret is replaced by a
+/// borrowed [`SENSITIVE`]).
+fn replaced(masked: Cow<'_, str>, original: &str) -> Option<String> {
+    match masked {
+        Cow::Owned(m) => Some(m),
+        Cow::Borrowed(b) if std::ptr::eq(b, original) => None,
+        Cow::Borrowed(b) => Some(b.to_owned()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,6 +536,12 @@ mod tests {
         let mut s = "hunter2-Sekrit".to_owned();
         r.mask_in_place(&mut s);
         assert_eq!(s, SENSITIVE);
+        assert_eq!(r.masked("hunter2-Sekrit".into()), SENSITIVE);
+        assert_eq!(r.masked("x.hunter2-Sekrit.y".into()), "x.(sensitive).y");
+        assert_eq!(r.masked("x.abc".into()), "x.abc");
+        let mut a = r#"m["hunter2-Sekrit"]"#.to_owned();
+        r.mask_address_in_place(&mut a);
+        assert_eq!(a, r#"m["(sensitive)"]"#);
         // In an address, bare segments are configuration names (a resource
         // called like a short secret); instance keys are values.
         assert_eq!(r.mask_address("module.ab.null_resource.ab"), "module.ab.null_resource.ab");
