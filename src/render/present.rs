@@ -877,15 +877,15 @@ fn module_of<'a>(address: &'a str, type_: &str) -> Option<&'a str> {
 
 /// How a prod change relates to staging, in one sentence: the one place
 /// this is worded.
-pub fn staging_sentence(c: &Change) -> Option<Rich> {
+pub fn staging_sentence(c: &Change, kind: &Kind) -> Option<Rich> {
     let m = c.staging.as_ref()?;
     let mut r = Rich::default();
     match (m.status, m.action, &m.address, &m.description) {
+        (MatchStatus::Absent, _, _, _) if matches!(kind, Kind::ProdOnly { .. }) => {
+            r.push("not in staging: ").push(crate::review::NO_STAGING_PLAN);
+        }
         (MatchStatus::Absent, Some(Action::NoOp), _, _) => {
             r.push("not in staging: staging's plan leaves it unchanged");
-        }
-        (MatchStatus::Absent, _, None, Some(why)) if why == crate::review::NO_STAGING_PLAN => {
-            r.push("not in staging: ").push(why.clone());
         }
         (MatchStatus::Absent, _, None, Some(siblings)) => {
             r.push("not in staging: no such instance in staging, which changes its ").push(siblings.clone());
@@ -1504,7 +1504,7 @@ fn change_view<'r>(review: &'r Review, c: &'r Change, kind: ChangeKind) -> Chang
         reason: reason_words(c, &[]),
         notes,
         stateful: c.stateful.as_deref().filter(|_| touches_existing && !says_stateful),
-        staging: staging_sentence(c),
+        staging: staging_sentence(c, &review.kind),
         status: c.staging.as_ref().map(|m| m.status),
         findings,
         edits,
