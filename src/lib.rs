@@ -7,6 +7,7 @@
 //! binary's (`src/main.rs`, `src/cli/`): the library never prints.
 
 pub mod comment;
+mod par;
 pub mod plan;
 pub mod policy;
 pub mod render;

@@ -104,7 +104,7 @@ pub fn render(review: &Review, opts: TextOptions, out: &mut dyn Write) -> std::i
         let n: usize = section.changes.iter().map(|c| c.target.len()).sum();
         writeln!(w, "\n{} ({n})", p.bold(section.title))?;
         // Each change's block stands alone: made on every core, written in order.
-        let blocks = crate::review::par_map(&section.changes, |c| {
+        let blocks = crate::par::map(&section.changes, |c| {
             let mut block = Vec::new();
             change_block(&p, c, &mut block).map(|()| block)
         });

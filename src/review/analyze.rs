@@ -103,7 +103,7 @@ pub(super) fn sources<'p, 'a>(plan: &'p Plan<'a>) -> Vec<&'p ResourceChange<'a>>
 
 pub(super) fn analyze_plan(plan: &Plan<'_>, policy: &Policy, redactor: &Redactor, diffs: Diffs) -> AnalysedPlan {
     let todo = sources(plan);
-    let changes = super::par_map(&todo, |c| analyze_change(c, policy, redactor, diffs.wanted(c)));
+    let changes = crate::par::map(&todo, |c| analyze_change(c, policy, redactor, diffs.wanted(c)));
     let diffs = diffs == Diffs::All;
     let outputs = plan
         .outputs

@@ -196,7 +196,7 @@ pub(super) fn match_changes(
     let indices: Vec<usize> = (0..prod.changes.len()).collect();
     let mut claimed = vec![false; staging.changes.len()];
     let mut out = Vec::with_capacity(prod.changes.len());
-    for (j, m) in super::par_map(&indices, one) {
+    for (j, m) in crate::par::map(&indices, one) {
         if let Some(j) = j {
             claimed[j] = true;
         }

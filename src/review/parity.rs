@@ -507,7 +507,7 @@ fn kind_notes(
         .collect();
     let cx = Cx { policy, redactor };
     // Each pair reads its instances' values (the costly part), on every core.
-    let per_pair = super::par_map(&pairs, |&(s, p)| {
+    let per_pair = crate::par::map(&pairs, |&(s, p)| {
         let (s_sides, p_sides) = (Sides::new(s, &s_changes), Sides::new(p, &p_changes));
         let mut notes = Vec::new();
         let mut engine_differs = false;

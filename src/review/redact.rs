@@ -387,7 +387,7 @@ pub(super) fn mask_review(review: &mut Review, r: &Redactor) {
         Kind::Review { prod, staging, staging_changes } => (vec![prod, staging], staging_changes),
     };
     for changes in [&mut review.changes[..], staging_changes, &mut review.drift[..]] {
-        super::par_each_mut(changes, |c| mask_change(c, r));
+        crate::par::each_mut(changes, |c| mask_change(c, r));
     }
     for o in &mut review.outputs {
         mask_output(o, r);
