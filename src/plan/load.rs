@@ -156,10 +156,12 @@ pub fn parse_unverified(source: &Source) -> Result<Unverified<'_>, LoadError> {
     let text = super::scan::utf8(bytes).map_err(|e| LoadError::new(name, e.message()))?;
     let raw: RawPlan<'_> = serde_json::from_str(text).map_err(|e| json_error(name, bytes, &e))?;
     identify(name, &raw)?;
-    // A slice of `text`, so its offset is where it starts.
-    let prior_state = raw.prior_state.map(|v| {
-        let start = v.get().as_ptr() as usize - text.as_ptr() as usize;
-        start..start + v.get().len()
+    // A slice of `text`, so its offset is where it starts (were it not, the
+    // scan would look into it like everything else).
+    let prior_state = raw.prior_state.and_then(|v| {
+        let start = (v.get().as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+        let range = start..start + v.get().len();
+        text.get(range.clone()).is_some_and(|t| std::ptr::eq(t, v.get())).then_some(range)
     });
     let plan = normalize(name, text, raw)?;
     Ok(Unverified { plan, text, prior_state })
