@@ -485,3 +485,30 @@ fn mode_comes_from_the_address_grammar() {
         assert_eq!(report["changes"][0]["mode"], if blocks { "managed" } else { "data" }, "{address}");
     }
 }
+
+/// An output whose sensitivity mask marks it is sensitive even when the
+/// plan has no configuration saying so (`terraform show -json` of a plan
+/// made with `-refresh-only`, or a hand-trimmed plan): its value is shown in
+/// no format.
+#[test]
+fn an_output_marked_only_by_its_mask_is_masked() {
+    let secret = "hunter2-OutputSekrit";
+    for (mask, before) in [("true", r#","before_sensitive":false"#), ("true", ""), (r#"{"k":true}"#, "")] {
+        let value = if mask == "true" { format!(r#""{secret}""#) } else { format!(r#"{{"k":"{secret}"}}"#) };
+        let text = format!(
+            r#"{{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[],"output_changes":{{"token":{{"actions":["create"],"before":null,"after":{value},"after_unknown":false{before},"after_sensitive":{mask}}}}}}}"#
+        );
+        let p = write_bytes("outputs", "output-mask.json", text.as_bytes());
+        for format in ["json", "text", "markdown"] {
+            let out = plangate().args(["check", &p, "--format", format, "--color", "never"]).output().unwrap();
+            let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            assert!(matches!(out.status.code(), Some(0 | 1)), "{format}: {stderr}");
+            assert!(stdout.contains("token"), "{format}: the output is listed: {stdout}");
+            assert!(!stdout.contains("OutputSekrit") && !stderr.contains("OutputSekrit"), "{format} {mask}: {stdout}");
+            if format == "json" {
+                let report: Value = serde_json::from_str(&stdout).unwrap();
+                assert_eq!(report["outputs"][0]["sensitive"], json!(true), "{mask}: {stdout}");
+            }
+        }
+    }
+}
