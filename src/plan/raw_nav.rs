@@ -142,7 +142,7 @@ pub fn elements(raw: RawJson<'_>) -> Elements<'_> {
     Elements(out)
 }
 
-fn skip_space(b: &[u8], mut i: usize) -> usize {
+pub(super) fn skip_space(b: &[u8], mut i: usize) -> usize {
     while i < b.len() && matches!(b[i], b' ' | b'\n' | b'\r' | b'\t') {
         i += 1;
     }
@@ -157,7 +157,7 @@ fn next_item(b: &[u8], stop: usize) -> usize {
 }
 
 /// Just past the value starting at `start`.
-fn value_end(b: &[u8], start: usize) -> usize {
+pub(super) fn value_end(b: &[u8], start: usize) -> usize {
     match b.get(start) {
         Some(b'"') => string_end(b, start).0,
         Some(b'{' | b'[') => {

@@ -324,34 +324,10 @@ fn end_member(bytes: &[u8], frames: &mut [Frame<'_>], at: usize) -> Result<(), S
 }
 
 /// Where the JSON value starting at `start` (after any whitespace) ends;
-/// the syntax is trusted (serde has accepted the document).
+/// the syntax is trusted (serde has accepted the document), so this is
+/// `raw_nav`'s stepping over strings and brackets.
 fn value_end(bytes: &[u8], start: usize) -> usize {
-    let mut depth = 0usize;
-    let mut i = start;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i = string_end(bytes, i).map_or_else(|at| at + 1, |(end, _)| end);
-                if depth == 0 {
-                    return i;
-                }
-                continue;
-            }
-            b'{' | b'[' => depth += 1,
-            // A scalar last in its object ends at the object's close.
-            b'}' | b']' if depth == 0 => return i,
-            b'}' | b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return i + 1;
-                }
-            }
-            b',' if depth == 0 => return i,
-            _ => {}
-        }
-        i += 1;
-    }
-    bytes.len()
+    super::raw_nav::value_end(bytes, super::raw_nav::skip_space(bytes, start))
 }
 
 /// JSON text without the whitespace outside strings.
