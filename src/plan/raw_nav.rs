@@ -195,7 +195,7 @@ pub(super) fn value_end(b: &[u8], start: usize) -> usize {
 
 /// Just past the string starting at `start` (a `"`), and whether it has an
 /// escape. Eight bytes are looked at a time.
-fn string_end(b: &[u8], start: usize) -> (usize, bool) {
+pub(super) fn string_end(b: &[u8], start: usize) -> (usize, bool) {
     let mut i = start + 1;
     let mut escaped = false;
     loop {

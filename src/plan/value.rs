@@ -94,14 +94,7 @@ pub fn may_mark(text: &str) -> bool {
             b'n' if b[i..].starts_with(b"null") => i += 4,
             b'"' => {
                 // A key is a string followed by a colon; a string value marks.
-                let mut j = i + 1;
-                while j < b.len() && b[j] != b'"' {
-                    j += if b[j] == b'\\' { 2 } else { 1 };
-                }
-                j += 1;
-                while b.get(j).is_some_and(u8::is_ascii_whitespace) {
-                    j += 1;
-                }
+                let j = raw_nav::skip_space(b, raw_nav::string_end(b, i).0);
                 if b.get(j) != Some(&b':') {
                     return true;
                 }
