@@ -125,19 +125,24 @@ pub(super) fn match_changes(
         crate::policy::replace::replace_tokens(a, tokens).into_owned()
     };
     let mut by_core: HashMap<String, Vec<usize>> = HashMap::default();
-    for (i, s) in staging.changes.iter().enumerate() {
-        by_core.entry(core(&s.address)).or_default().push(i);
+    // Each staging change's keys are made on every core, then indexed in order.
+    let keys = crate::par::map(staging.changes, |s| {
+        let normalized = norm(&s.address);
+        let pattern = instance_pattern(&normalized);
+        let shape: Vec<String> = s.shape.iter().map(|p| norm(p)).collect();
+        let sig = signature(&pattern, s, &shape);
+        (core(&s.address), (normalized != s.address).then_some(normalized), pattern, sig)
+    });
+    for (i, (s, (core, normalized, pattern, sig))) in staging.changes.iter().zip(keys).enumerate() {
+        by_core.entry(core).or_default().push(i);
         by_address.entry(s.address.as_str()).or_default().push(i);
         if let Some(prev) = &s.previous_address {
             by_address.entry(prev.as_str()).or_default().push(i);
         }
-        let normalized = norm(&s.address);
-        if normalized != s.address {
-            by_normalized.entry(normalized.clone()).or_default().push(i);
+        if let Some(normalized) = normalized {
+            by_normalized.entry(normalized).or_default().push(i);
         }
-        let pattern = instance_pattern(&normalized);
-        let shape: Vec<String> = s.shape.iter().map(|p| norm(p)).collect();
-        by_signature.entry(signature(&pattern, s, &shape)).or_default().push(i);
+        by_signature.entry(sig).or_default().push(i);
         *per_pattern.entry(pattern.clone()).or_default() += 1;
         by_pattern_action.entry((pattern, s.action)).or_default().push(i);
     }

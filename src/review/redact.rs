@@ -73,11 +73,14 @@ impl Redactor {
 
     pub fn new(secrets: Vec<String>) -> Redactor {
         let secrets: HashSet<String> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
+        let secrets: Vec<String> = secrets.into_iter().collect();
+        // Every secret's encodings are made on every core (a large plan
+        // has thousands of secrets), then gathered.
+        let all_forms = crate::par::map(&secrets, |secret| forms(secret));
         let mut exact = HashSet::default();
         let mut long = HashSet::default();
-        for secret in &secrets {
+        for (secret, forms) in secrets.iter().zip(all_forms) {
             let substring = secret.chars().count() >= MIN_SUBSTRING;
-            let forms = forms(secret);
             for v in &forms {
                 // A padded base64 form needs no pattern of its own: its
                 // unpadded form (also a form) masks every character that

@@ -77,6 +77,9 @@ pub(crate) struct StagingInput<'a, 'p> {
     pub claimed: &'a [bool],
     /// `--approved` or `--approved-file`: what the staging plan must be.
     pub approved: Option<&'a crate::review::Approval>,
+    /// The kind-parity notes of the pair (`review::parity`), worked out
+    /// beside the analysis.
+    pub parity: Vec<crate::review::parity::Note>,
 }
 
 /// Which change a finding is about: an index into one of the review's lists.
