@@ -117,6 +117,9 @@ pub struct Unverified<'a> {
     text: &'a str,
     /// Where `prior_state`'s value is in `text`, which the scan steps over.
     prior_state: Option<Range<usize>>,
+    /// The one-pass reader (`strict.rs`) read the plan, so the scan's
+    /// checks are done and its result recorded.
+    scanned: bool,
 }
 
 impl Unverified<'_> {
@@ -133,9 +136,11 @@ impl Unverified<'_> {
             }
         }
         let _guard = SetOnExit(&self.plan.digest);
-        let scanned = super::scan::scan_text(self.text, self.prior_state.clone())
-            .map_err(|e| LoadError::new(&self.plan.name, e.message()))?;
-        self.plan.digest.scanned(Some(scanned));
+        if !self.scanned {
+            let scanned = super::scan::scan_text(self.text, self.prior_state.clone())
+                .map_err(|e| LoadError::new(&self.plan.name, e.message()))?;
+            self.plan.digest.scanned(Some(scanned));
+        }
         if digest {
             self.plan.digest.get();
         }
@@ -154,6 +159,14 @@ pub fn parse_unverified(source: &Source) -> Result<Unverified<'_>, LoadError> {
     // Validated once here, so serde reads the text without checking each
     // string again.
     let text = super::scan::utf8(bytes).map_err(|e| LoadError::new(name, e.message()))?;
+    // One pass reads the plan and does the scan's checks; a plan it does
+    // not accept is read the slow way, which says what is wrong with it.
+    if let Some((raw, scanned)) = super::strict::read::<RawPlan<'_>>(text) {
+        identify(name, &raw)?;
+        let plan = normalize(name, text, raw)?;
+        plan.digest.scanned(Some(scanned));
+        return Ok(Unverified { plan, text, prior_state: None, scanned: true });
+    }
     let raw: RawPlan<'_> = serde_json::from_str(text).map_err(|e| json_error(name, bytes, &e))?;
     identify(name, &raw)?;
     // A slice of `text`, so its offset is where it starts (were it not, the
@@ -164,7 +177,7 @@ pub fn parse_unverified(source: &Source) -> Result<Unverified<'_>, LoadError> {
         text.get(range.clone()).is_some_and(|t| std::ptr::eq(t, v.get())).then_some(range)
     });
     let plan = normalize(name, text, raw)?;
-    Ok(Unverified { plan, text, prior_state })
+    Ok(Unverified { plan, text, prior_state, scanned: false })
 }
 
 /// Rejects, before JSON parsing, the inputs that are recognisably not JSON.

@@ -13,6 +13,7 @@ pub mod path;
 mod raw;
 pub mod raw_nav;
 mod scan;
+mod strict;
 pub mod value;
 
 use std::borrow::Cow;

@@ -20,6 +20,7 @@ use serde::de::IgnoredAny;
 pub type Str<'a> = Cow<'a, str>;
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
 #[serde(default)]
 pub struct RawPlan<'a> {
     #[serde(borrow)]
@@ -62,6 +63,7 @@ pub struct RawPlan<'a> {
 /// moved by a growing vector: with tens of thousands of changes, that
 /// copying (and the fresh pages each doubling touches) was a tenth of the
 /// time spent loading a plan.
+#[cfg_attr(test, derive(Debug))]
 pub struct Chunked<T>(Vec<Vec<T>>);
 
 const CHUNK: usize = 1024;
@@ -113,6 +115,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Chunked<T> {
 
 /// `planned_values`: the state after apply.
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
 #[serde(default)]
 pub struct RawPlannedValues<'a> {
     #[serde(borrow)]
@@ -121,6 +124,7 @@ pub struct RawPlannedValues<'a> {
 
 /// A module of `planned_values`, with its resources and child modules.
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
 #[serde(default)]
 pub struct RawStateModule<'a> {
     #[serde(borrow)]
@@ -131,6 +135,7 @@ pub struct RawStateModule<'a> {
 
 /// One resource instance of `planned_values`; `values` stays raw.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug))]
 pub struct RawStateResource<'a> {
     #[serde(borrow, default)]
     pub address: Option<Str<'a>>,
@@ -145,12 +150,14 @@ pub struct RawStateResource<'a> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug))]
 pub struct RawVariable<'a> {
     #[serde(borrow, default)]
     pub value: Option<RawJson<'a>>,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug))]
 pub struct RawResourceChange<'a> {
     /// Absent in some Terraform 1.0 `resource_drift` entries; rebuilt from
     /// the parts below.
@@ -179,6 +186,7 @@ pub struct RawResourceChange<'a> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug))]
 pub struct RawChange<'a> {
     #[serde(borrow)]
     pub actions: Vec<Str<'a>>,
@@ -201,6 +209,7 @@ pub struct RawChange<'a> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug))]
 pub struct RawDeferred<'a> {
     #[serde(borrow, default)]
     pub reason: Option<Str<'a>>,
@@ -209,6 +218,7 @@ pub struct RawDeferred<'a> {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
 #[serde(default)]
 pub struct RawConfiguration<'a> {
     #[serde(borrow)]
@@ -216,6 +226,7 @@ pub struct RawConfiguration<'a> {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
 #[serde(default)]
 pub struct RawConfigModule<'a> {
     #[serde(borrow)]
@@ -225,18 +236,21 @@ pub struct RawConfigModule<'a> {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
 #[serde(default)]
 pub struct RawConfigVariable {
     pub sensitive: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug))]
 #[serde(default)]
 pub struct RawConfigOutput {
     pub sensitive: Option<bool>,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug))]
 pub struct RawRelevant<'a> {
     #[serde(borrow)]
     pub resource: Str<'a>,

@@ -17,6 +17,9 @@
 //!
 //! It runs after serde has accepted the document as JSON, so it trusts the
 //! syntax; it keeps its own stack (no recursion), so any depth is safe.
+//! Most plans never come here: the one-pass reader (`strict.rs`) makes the
+//! same checks while it reads, and sends the slow way (serde_json, then this
+//! scan) only a document it doubts, whose refusal this pass then explains.
 
 use foldhash::HashMap;
 use std::borrow::Cow;
@@ -76,7 +79,7 @@ impl ScanError {
 }
 
 /// What the pass found in a document it accepted.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Scanned {
     /// Each top-level member: its key (decoded) and the byte range of its value.
     pub members: Vec<(String, Range<usize>)>,
@@ -295,14 +298,14 @@ fn insert_key<'a>(f: &mut Frame<'a>, key: Cow<'a, [u8]>, start: usize) -> Option
 }
 
 /// A key's bit in [`Frame::bits`]: equal keys have equal bits.
-fn key_bit(key: &[u8]) -> u64 {
+pub(super) fn key_bit(key: &[u8]) -> u64 {
     let (first, last) = (key.first().copied().unwrap_or(0), key.last().copied().unwrap_or(0));
     1 << ((key.len() as u32 + u32::from(first) * 7 + u32::from(last) * 13) % 64)
 }
 
 /// `key > last` in byte order; keys of sorted maps usually differ in their
 /// first byte, which decides without a call to `memcmp`.
-fn comes_after(key: &[u8], last: &[u8]) -> bool {
+pub(super) fn comes_after(key: &[u8], last: &[u8]) -> bool {
     match (key.first(), last.first()) {
         (Some(a), Some(b)) if a != b => a > b,
         _ => key > last,
