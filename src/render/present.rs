@@ -1368,15 +1368,10 @@ fn change_sections(review: &Review) -> Vec<ChangeSection<'_>> {
         .map(|c| (ChangeGroup::StagingContext, c));
     let drift = review.drift.iter().map(|c| (ChangeGroup::Drift, c));
 
-    let ordered: Vec<(ChangeGroup, &Change)> = prod.into_iter().chain(context).chain(drift).collect();
-    // Each change's view stands alone (made on every core); grouping the
-    // instances that read the same is done after, in order.
-    let views = crate::par::map(&ordered, |&(group, c)| {
-        let kind = if group == ChangeGroup::Drift { ChangeKind::Drift } else { ChangeKind::Planned };
-        change_view(review, c, kind)
-    });
     let mut sections: Vec<ChangeSection<'_>> = Vec::new();
-    for ((group, c), view) in ordered.into_iter().zip(views) {
+    for (group, c) in prod.into_iter().chain(context).chain(drift) {
+        let kind = if group == ChangeGroup::Drift { ChangeKind::Drift } else { ChangeKind::Planned };
+        let view = change_view(review, c, kind);
         if sections.last().is_none_or(|s| s.group != group) {
             sections.push(ChangeSection { group, title: section_title(group, reviewing), changes: Vec::new() });
         }
