@@ -485,8 +485,11 @@ impl<'de> MapAccess<'de> for Members<'_, 'de> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Refused> {
         self.r.ws();
-        // `prior_state`'s whitespace is not the scan's to see.
-        let prior_state = self.r.depth == 1 && self.r.member.as_ref().is_some_and(|(k, _)| k == "prior_state");
+        // The scan steps over `prior_state`'s object or array (anything
+        // else it checks like the rest).
+        let prior_state = self.r.depth == 1
+            && matches!(self.r.peek(), Some(b'{' | b'['))
+            && self.r.member.as_ref().is_some_and(|(k, _)| k == "prior_state");
         self.r.quiet = prior_state;
         let value = seed.deserialize(&mut *self.r);
         self.r.quiet = false;
@@ -799,6 +802,7 @@ mod tests {
             ("[]".to_owned(), "not an object"),
             (plan(&format!(r#""x":{}{}"#, "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH))), "too deep"),
             (plan(r#""x":"#), "cut short"),
+            (plan(r#""prior_state":1e400"#), "a number out of range as `prior_state` itself"),
         ] {
             assert!(fast(&doc).is_none(), "{why}: {doc}");
         }
@@ -807,6 +811,7 @@ mod tests {
             plan(&format!(r#""x":{}{}"#, "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1))),
             plan(r#""variables":{"\u0061\n":{"value":"\ud83d\ude00 \/ \b\f\r\t"}}"#),
             plan(r#""x":-0.0e-0"#),
+            plan(r#""prior_state":{"a":1e400,"a":[]}"#),
         ] {
             assert_eq!(fast(&doc), slow(&doc), "{doc}");
             assert!(fast(&doc).is_some(), "{doc}");
