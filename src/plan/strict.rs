@@ -219,6 +219,7 @@ impl<'a> Reader<'a> {
     /// Steps over the string at `self.i` (a `"`): its body's range, and
     /// whether it has escapes. Refuses a control character, a bad escape
     /// and a surrogate escape without its pair.
+    #[inline(always)]
     fn string(&mut self) -> Result<(usize, usize, bool), Refused> {
         let b = self.b;
         let start = self.i + 1;
@@ -352,6 +353,7 @@ impl<'a> Reader<'a> {
     /// Steps over the key at `self.i` and its colon, refusing a repeated
     /// key (but in `prior_state`, which the slow way does not check
     /// either); returns the key's body and whether it has escapes.
+    #[inline(always)]
     fn key_body(&mut self) -> Result<(usize, usize, bool), Refused> {
         if self.peek() != Some(b'"') {
             return Err(Refused);
@@ -393,6 +395,7 @@ impl<'a> Reader<'a> {
 
     /// After a member or element: a comma (then not the closing bracket),
     /// or the closing bracket. `true` when the container goes on.
+    #[inline(always)]
     fn next(&mut self, close: u8) -> Result<bool, Refused> {
         self.ws();
         match self.peek() {
