@@ -553,3 +553,49 @@ fn fingerprints_of_many_plans_keep_their_order() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("testdata/bad/empty.json"));
 }
+
+/// A plan large enough to be memory-mapped has its `prior_state` pages
+/// released once it is read: the digest, which still covers `prior_state`,
+/// is the same as that of the same bytes read from standard input (never
+/// mapped), whether it is computed after the release (`fingerprint`) or
+/// before it (a JSON review's plan lines).
+#[test]
+fn a_mapped_plan_whose_prior_state_is_released_keeps_its_digest() {
+    let base: Value =
+        serde_json::from_str(&std::fs::read_to_string("testdata/pairs/same-change/prod.json").unwrap()).unwrap();
+    let mut plan = base.clone();
+    let resources: Vec<Value> = (0..8000)
+        .map(|i| {
+            serde_json::json!({"address": format!("null_resource.r[{i}]"), "mode": "managed",
+            "type": "null_resource", "name": "r", "index": i, "values": {"id": format!("{i:0>200}")}})
+        })
+        .collect();
+    plan["prior_state"] =
+        serde_json::json!({"format_version": "1.0", "values": {"root_module": {"resources": resources}}});
+    let text = serde_json::to_string(&plan).unwrap();
+    assert!(text.len() > 2 << 20, "large enough to be mapped (1 MB and up): {}", text.len());
+    let dir = std::env::temp_dir().join(format!("plangate-release-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("prod.json");
+    std::fs::write(&path, &text).unwrap();
+    let path = path.to_str().unwrap();
+
+    let mapped = plangate().args(["fingerprint", path]).output().unwrap();
+    let piped = plangate().args(["fingerprint", "-"]).write_stdin(text.clone()).output().unwrap();
+    let digest = |out: &std::process::Output| {
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap().to_owned()
+    };
+    assert_eq!(digest(&mapped), digest(&piped));
+    // `prior_state` is covered: another one is another digest.
+    let mut other = plan.clone();
+    other["prior_state"]["values"]["root_module"]["resources"][7999]["values"]["id"] = "x".into();
+    let other = plangate().args(["fingerprint", "-"]).write_stdin(serde_json::to_string(&other).unwrap()).output();
+    assert_ne!(digest(&other.unwrap()), digest(&piped));
+
+    let staging = "testdata/pairs/same-change/staging.json";
+    let out = plangate().args(["review", "--staging", staging, "--prod", path, "--format", "json"]).output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["plans"]["prod"]["digest"].as_str(), Some(digest(&piped).as_str()), "{}", report["plans"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

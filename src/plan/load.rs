@@ -73,6 +73,30 @@ impl Source {
     }
 }
 
+impl Source {
+    /// Tells the OS that the bytes at `range` of [`Source::bytes`] will not
+    /// be read again soon, so that the pages of a memory-mapped file there
+    /// need not stay resident (a page read again is read back from the
+    /// page cache). For `prior_state`, a quarter of a large plan, which
+    /// nothing reads after the parse but the digest, when one is shown.
+    fn release(&self, range: Range<usize>) {
+        #[cfg(unix)]
+        if let Data::Mapped(map) = &self.data {
+            const PAGE: usize = 4096;
+            let (start, end) = (range.start.next_multiple_of(PAGE), range.end / PAGE * PAGE);
+            if end > start {
+                // SAFETY: the map is a read-only mapping of the file, so
+                // dropping its pages changes no byte anyone can read: a page
+                // read again is read back from the file, like any page of
+                // the map that the OS has evicted.
+                let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start) };
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = range;
+    }
+}
+
 /// Why a file could not be used as a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
@@ -120,6 +144,10 @@ pub struct Unverified<'a> {
     /// The one-pass reader (`strict.rs`) read the plan, so the scan's
     /// checks are done and its result recorded.
     scanned: bool,
+    /// The file, and where `prior_state` is in it: nothing reads it after
+    /// `verify` (which computes the digest, when asked, first).
+    source: &'a Source,
+    release: Option<Range<usize>>,
 }
 
 impl Unverified<'_> {
@@ -144,6 +172,9 @@ impl Unverified<'_> {
         if digest {
             self.plan.digest.get();
         }
+        if let Some(range) = &self.release {
+            self.source.release(range.clone());
+        }
         Ok(())
     }
 }
@@ -163,9 +194,13 @@ pub fn parse_unverified(source: &Source) -> Result<Unverified<'_>, LoadError> {
     // not accept is read the slow way, which says what is wrong with it.
     if let Some((raw, scanned)) = super::strict::read::<RawPlan<'_>>(text) {
         identify(name, &raw)?;
+        let prior_state = raw.prior_state.map(|v| {
+            let start = v.get().as_ptr() as usize - source.bytes().as_ptr() as usize;
+            start..start + v.get().len()
+        });
         let plan = normalize(name, text, raw)?;
         plan.digest.scanned(Some(scanned));
-        return Ok(Unverified { plan, text, prior_state: None, scanned: true });
+        return Ok(Unverified { plan, text, prior_state: None, scanned: true, source, release: prior_state });
     }
     let raw: RawPlan<'_> = serde_json::from_str(text).map_err(|e| json_error(name, bytes, &e))?;
     identify(name, &raw)?;
@@ -177,7 +212,7 @@ pub fn parse_unverified(source: &Source) -> Result<Unverified<'_>, LoadError> {
         text.get(range.clone()).is_some_and(|t| std::ptr::eq(t, v.get())).then_some(range)
     });
     let plan = normalize(name, text, raw)?;
-    Ok(Unverified { plan, text, prior_state, scanned: false })
+    Ok(Unverified { plan, text, prior_state, scanned: false, source, release: None })
 }
 
 /// Rejects, before JSON parsing, the inputs that are recognisably not JSON.
