@@ -84,7 +84,8 @@ impl Source {
         if let Data::Mapped(map) = &self.data {
             const PAGE: usize = 4096;
             let (start, end) = (range.start.next_multiple_of(PAGE), range.end / PAGE * PAGE);
-            if end > start {
+            // Only whole pages inside the map (`range` is a slice of it).
+            if start < end && end <= map.len() {
                 // SAFETY: the map is a read-only mapping of the file, so
                 // dropping its pages changes no byte anyone can read: a page
                 // read again is read back from the file, like any page of
