@@ -81,21 +81,27 @@ impl Source {
     /// nothing reads after the parse but the digest, when one is shown.
     fn release(&self, range: Range<usize>) {
         #[cfg(unix)]
-        if let Data::Mapped(map) = &self.data {
-            const PAGE: usize = 4096;
-            let (start, end) = (range.start.next_multiple_of(PAGE), range.end / PAGE * PAGE);
-            // Only whole pages inside the map (`range` is a slice of it).
-            if start < end && end <= map.len() {
-                // SAFETY: the map is a read-only mapping of the file, so
-                // dropping its pages changes no byte anyone can read: a page
-                // read again is read back from the file, like any page of
-                // the map that the OS has evicted.
-                let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start) };
-            }
+        if let Data::Mapped(map) = &self.data
+            && let Some(pages) = whole_pages(range, map.len())
+        {
+            // SAFETY: the map is a read-only mapping of the file, so dropping
+            // its pages changes no byte anyone can read: a page read again is
+            // read back from the file, like any page of the map that the OS
+            // has evicted.
+            let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, pages.start, pages.len()) };
         }
         #[cfg(not(unix))]
         let _ = range;
     }
+}
+
+/// The whole 4 KiB pages inside `range`, if any, and only if `range` lies
+/// inside a map of `len` bytes (offsets from its page-aligned start).
+#[cfg_attr(not(unix), allow(dead_code))]
+fn whole_pages(range: Range<usize>, len: usize) -> Option<Range<usize>> {
+    const PAGE: usize = 4096;
+    let (start, end) = (range.start.next_multiple_of(PAGE), range.end / PAGE * PAGE);
+    (start < end && range.end <= len).then_some(start..end)
 }
 
 /// Why a file could not be used as a plan.
@@ -643,4 +649,26 @@ fn address_from_parts(file: &str, section: &str, rc: &RawResourceChange<'_>) -> 
         a.push(']');
     }
     Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_whole_pages_inside_the_range_and_the_map_are_released() {
+        const P: usize = 4096;
+        for (range, len, want) in [
+            (0..3 * P, 3 * P, Some(0..3 * P)),
+            (1..3 * P, 3 * P, Some(P..3 * P)),
+            (1..3 * P - 1, 3 * P, Some(P..2 * P)),
+            (P - 1..2 * P + 1, 3 * P, Some(P..2 * P)),
+            (1..2 * P - 1, 3 * P, None),
+            (P..P, 3 * P, None),
+            (P..4 * P, 3 * P, None),
+            (5 * P + 7..9 * P + 1, 10 * P, Some(6 * P..9 * P)),
+        ] {
+            assert_eq!(whole_pages(range.clone(), len), want, "{range:?} of {len}");
+        }
+    }
 }
