@@ -246,10 +246,7 @@ pub fn scan_text(text: &str, skip: Option<Range<usize>>) -> Result<Scanned, Scan
                 while i < n && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
                     i += 1;
                 }
-                let token = &bytes[start..i];
-                if (token.len() > 300 || token.iter().any(|&c| c == b'e' || c == b'E'))
-                    && !std::str::from_utf8(token).ok().and_then(|t| t.parse::<f64>().ok()).is_some_and(f64::is_finite)
-                {
+                if out_of_range(&bytes[start..i]) {
                     return Err(error_at(bytes, Problem::NumberOutOfRange, start, &frames[..depth]));
                 }
             }
@@ -266,6 +263,13 @@ pub fn scan_text(text: &str, skip: Option<Range<usize>>) -> Result<Scanned, Scan
         }
     }
     Ok(scanned)
+}
+
+/// Whether a JSON number token is beyond the range of a 64-bit float
+/// (`1e400`); only a long one or one with an exponent can be.
+pub(super) fn out_of_range(token: &[u8]) -> bool {
+    (token.len() > 300 || token.iter().any(|&c| c == b'e' || c == b'E'))
+        && !std::str::from_utf8(token).ok().and_then(|t| t.parse::<f64>().ok()).is_some_and(f64::is_finite)
 }
 
 /// Adds a key whose value starts at `start`; if the object already has it,

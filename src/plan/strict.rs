@@ -19,7 +19,7 @@ use std::fmt;
 use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use super::scan::{MAX_DEPTH, Scanned, comes_after, has_byte, key_bit};
+use super::scan::{MAX_DEPTH, Scanned, comes_after, has_byte, key_bit, out_of_range};
 
 /// The name serde_json's `RawValue` asks a deserializer for: the reader
 /// answers with the value's text, as serde_json does.
@@ -57,7 +57,7 @@ pub fn read<'a, T: de::Deserialize<'a>>(text: &'a str) -> Option<(T, Scanned)> {
     }
     let value = T::deserialize(&mut r).ok()?;
     r.ws();
-    (r.i == r.b.len() && r.depth == 0).then_some((value, Scanned { members: r.members, compact: r.compact }))
+    (r.i == r.b.len()).then_some((value, Scanned { members: r.members, compact: r.compact }))
 }
 
 struct Reader<'a> {
@@ -146,45 +146,6 @@ fn hex4(b: &[u8], at: usize) -> Result<u16, Refused> {
     Ok(v)
 }
 
-/// The text of a string's body (between its quotes) with its escapes
-/// decoded; the body is one [`Reader::string`] accepted.
-fn unescape(body: &str) -> String {
-    let b = body.as_bytes();
-    let mut out = String::with_capacity(body.len());
-    let mut i = 0;
-    while i < b.len() {
-        let Some(p) = memchr::memchr(b'\\', &b[i..]) else {
-            out.push_str(&body[i..]);
-            break;
-        };
-        out.push_str(&body[i..i + p]);
-        i += p;
-        match b[i + 1] {
-            b'b' => out.push('\u{8}'),
-            b'f' => out.push('\u{c}'),
-            b'n' => out.push('\n'),
-            b'r' => out.push('\r'),
-            b't' => out.push('\t'),
-            b'u' => {
-                let unit = hex4(b, i + 2).unwrap_or(0);
-                let code = if (0xD800..0xDC00).contains(&unit) {
-                    let low = hex4(b, i + 8).unwrap_or(0);
-                    i += 6;
-                    0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00)
-                } else {
-                    u32::from(unit)
-                };
-                out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
-                i += 6;
-                continue;
-            }
-            other => out.push(char::from(other)),
-        }
-        i += 2;
-    }
-    out
-}
-
 impl<'a> Reader<'a> {
     fn new(text: &'a str) -> Reader<'a> {
         Reader {
@@ -264,8 +225,19 @@ impl<'a> Reader<'a> {
     /// The string at `self.i`, decoded.
     fn string_text(&mut self) -> Result<Cow<'a, str>, Refused> {
         let (start, end, escaped) = self.string()?;
-        let body = &self.text[start..end];
-        Ok(if escaped { Cow::Owned(unescape(body)) } else { Cow::Borrowed(body) })
+        self.decoded(start, end, escaped)
+    }
+
+    /// The text of the string whose body [`Reader::string`] found at
+    /// `start..end`: borrowed, or with its escapes decoded by serde_json
+    /// (as `raw_nav` decodes them).
+    #[inline(always)]
+    fn decoded(&self, start: usize, end: usize, escaped: bool) -> Result<Cow<'a, str>, Refused> {
+        if escaped {
+            serde_json::from_str(&self.text[start - 1..end + 1]).map(Cow::Owned).map_err(|_| Refused)
+        } else {
+            Ok(Cow::Borrowed(&self.text[start..end]))
+        }
     }
 
     /// Steps over the number at `self.i`; refuses one out of the range of a
@@ -294,9 +266,8 @@ impl<'a> Reader<'a> {
                 return Err(Refused);
             }
         }
-        let mut exponent = false;
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            exponent = true;
+        let exponent = matches!(b.get(i), Some(b'e' | b'E'));
+        if exponent {
             i += 1;
             if matches!(b.get(i), Some(b'+' | b'-')) {
                 i += 1;
@@ -305,8 +276,7 @@ impl<'a> Reader<'a> {
                 return Err(Refused);
             }
         }
-        if (exponent || i - start > 300) && !self.quiet && !self.text[start..i].parse::<f64>().is_ok_and(f64::is_finite)
-        {
+        if (exponent || i - start > 300) && !self.quiet && out_of_range(&b[start..i]) {
             return Err(Refused);
         }
         self.i = i;
@@ -361,7 +331,7 @@ impl<'a> Reader<'a> {
         let (start, end, escaped) = self.string()?;
         if !self.quiet {
             let bytes = if escaped {
-                Cow::Owned(unescape(&self.text[start..end]).into_bytes())
+                Cow::Owned(self.decoded(start, end, escaped)?.into_owned().into_bytes())
             } else {
                 Cow::Borrowed(&self.b[start..end])
             };
@@ -385,36 +355,40 @@ impl<'a> Reader<'a> {
     /// decoded; notes a top-level member.
     fn key(&mut self) -> Result<Cow<'a, str>, Refused> {
         let (start, end, escaped) = self.key_body()?;
-        let body = &self.text[start..end];
-        let key = if escaped { Cow::Owned(unescape(body)) } else { Cow::Borrowed(body) };
+        let key = self.decoded(start, end, escaped)?;
         if self.depth == 1 {
             self.member = Some((key.to_string(), self.i));
         }
         Ok(key)
     }
 
-    /// After a member or element: a comma (then not the closing bracket),
-    /// or the closing bracket. `true` when the container goes on.
+    /// Whether the open object or array (closed by `close`) has another
+    /// member or element, stepping over the comma before it or the closing
+    /// bracket: at its start (`first`), anything but that bracket; after a
+    /// member or element, a comma (then not the bracket: the caller wants a
+    /// key or a value).
     #[inline(always)]
-    fn next(&mut self, close: u8) -> Result<bool, Refused> {
+    fn more(&mut self, first: bool, close: u8) -> Result<bool, Refused> {
         self.ws();
-        match self.peek() {
-            Some(b',') => {
-                if self.depth == 1
-                    && let Some((key, start)) = self.member.take()
-                {
-                    self.members.push((key, start..self.i));
-                }
-                self.i += 1;
-                self.ws();
-                Ok(true)
-            }
-            Some(c) if c == close => {
-                self.close(close == b'}');
-                Ok(false)
-            }
-            _ => Err(Refused),
+        let c = self.peek().ok_or(Refused)?;
+        if c == close {
+            self.close(close == b'}');
+            return Ok(false);
         }
+        if first {
+            return Ok(true);
+        }
+        if c != b',' {
+            return Err(Refused);
+        }
+        if self.depth == 1
+            && let Some((key, start)) = self.member.take()
+        {
+            self.members.push((key, start..self.i));
+        }
+        self.i += 1;
+        self.ws();
+        Ok(true)
     }
 
     /// Steps over any value, checking it whole.
@@ -424,32 +398,28 @@ impl<'a> Reader<'a> {
             b'"' => self.string().map(drop),
             b'{' => {
                 self.open(true)?;
-                self.ws();
-                if self.peek() == Some(b'}') {
-                    self.close(true);
-                    return Ok(());
-                }
-                loop {
-                    self.key_body()?;
-                    self.skip()?;
-                    if !self.next(b'}')? {
-                        return Ok(());
+                if self.more(true, b'}')? {
+                    loop {
+                        self.key_body()?;
+                        self.skip()?;
+                        if !self.more(false, b'}')? {
+                            break;
+                        }
                     }
                 }
+                Ok(())
             }
             b'[' => {
                 self.open(false)?;
-                self.ws();
-                if self.peek() == Some(b']') {
-                    self.close(false);
-                    return Ok(());
-                }
-                loop {
-                    self.skip()?;
-                    if !self.next(b']')? {
-                        return Ok(());
+                if self.more(true, b']')? {
+                    loop {
+                        self.skip()?;
+                        if !self.more(false, b']')? {
+                            break;
+                        }
                     }
                 }
+                Ok(())
             }
             b'-' | b'0'..=b'9' => self.number(),
             b't' => self.literal(b"true"),
@@ -470,14 +440,7 @@ impl<'de> MapAccess<'de> for Members<'_, 'de> {
     type Error = Refused;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Refused> {
-        if self.first {
-            self.first = false;
-            self.r.ws();
-            if self.r.peek() == Some(b'}') {
-                self.r.close(true);
-                return Ok(None);
-            }
-        } else if !self.r.next(b'}')? {
+        if !self.r.more(std::mem::take(&mut self.first), b'}')? {
             return Ok(None);
         }
         match self.r.key()? {
@@ -510,14 +473,7 @@ impl<'de> SeqAccess<'de> for Elements<'_, 'de> {
     type Error = Refused;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Refused> {
-        if self.first {
-            self.first = false;
-            self.r.ws();
-            if self.r.peek() == Some(b']') {
-                self.r.close(false);
-                return Ok(None);
-            }
-        } else if !self.r.next(b']')? {
+        if !self.r.more(std::mem::take(&mut self.first), b']')? {
             return Ok(None);
         }
         seed.deserialize(&mut *self.r).map(Some)
@@ -818,14 +774,6 @@ mod tests {
         ] {
             assert_eq!(fast(&doc), slow(&doc), "{doc}");
             assert!(fast(&doc).is_some(), "{doc}");
-        }
-    }
-
-    #[test]
-    fn escapes_decode_as_serde_decodes_them() {
-        for body in [r#"plain"#, r#"a\"b\\c\/d"#, r#"\b\f\n\r\t"#, r#"\u0000\u00e9\u20ac"#, r#"\ud83d\ude00x"#] {
-            let want: String = serde_json::from_str(&format!("\"{body}\"")).unwrap();
-            assert_eq!(unescape(body), want, "{body}");
         }
     }
 }
