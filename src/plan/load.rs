@@ -71,9 +71,7 @@ impl Source {
         file.read_to_end(&mut bytes).map_err(|e| fail(path, e))?;
         Ok(Source::new(path, bytes))
     }
-}
 
-impl Source {
     /// Tells the OS that the bytes at `range` of [`Source::bytes`] will not
     /// be read again soon, so that the pages of a memory-mapped file there
     /// need not stay resident (a page read again is read back from the
@@ -146,15 +144,15 @@ pub fn parse_plan(source: &Source) -> Result<Plan<'_>, LoadError> {
 pub struct Unverified<'a> {
     pub plan: Plan<'a>,
     text: &'a str,
-    /// Where `prior_state`'s value is in `text`, which the scan steps over.
+    /// The file `text` is read from.
+    source: &'a Source,
+    /// Where `prior_state`'s value is in `text`: the scan steps over it,
+    /// and nothing reads it after `verify` (which computes the digest, when
+    /// asked, first), so its pages are then released.
     prior_state: Option<Range<usize>>,
     /// The one-pass reader (`strict.rs`) read the plan, so the scan's
     /// checks are done and its result recorded.
     scanned: bool,
-    /// The file, and where `prior_state` is in it: nothing reads it after
-    /// `verify` (which computes the digest, when asked, first).
-    source: &'a Source,
-    release: Option<Range<usize>>,
 }
 
 impl Unverified<'_> {
@@ -179,8 +177,10 @@ impl Unverified<'_> {
         if digest {
             self.plan.digest.get();
         }
-        if let Some(range) = &self.release {
-            self.source.release(range.clone());
+        if let Some(range) = &self.prior_state {
+            // `text` is `source`'s bytes but for any byte order mark.
+            let offset = self.text.as_ptr() as usize - self.source.bytes().as_ptr() as usize;
+            self.source.release(range.start + offset..range.end + offset);
         }
         Ok(())
     }
@@ -198,28 +198,28 @@ pub fn parse_unverified(source: &Source) -> Result<Unverified<'_>, LoadError> {
     // string again.
     let text = super::scan::utf8(bytes).map_err(|e| LoadError::new(name, e.message()))?;
     // One pass reads the plan and does the scan's checks; a plan it does
-    // not accept is read the slow way, which says what is wrong with it.
-    if let Some((raw, scanned)) = super::strict::read::<RawPlan<'_>>(text) {
-        identify(name, &raw)?;
-        let prior_state = raw.prior_state.map(|v| {
-            let start = v.get().as_ptr() as usize - source.bytes().as_ptr() as usize;
-            start..start + v.get().len()
-        });
-        let plan = normalize(name, text, raw)?;
-        plan.digest.scanned(Some(scanned));
-        return Ok(Unverified { plan, text, prior_state: None, scanned: true, source, release: prior_state });
-    }
-    let raw: RawPlan<'_> = serde_json::from_str(text).map_err(|e| json_error(name, bytes, &e))?;
+    // not accept is read the slow way (serde, then the scan in `verify`),
+    // which says what is wrong with it.
+    let (raw, scanned) = match super::strict::read::<RawPlan<'_>>(text) {
+        Some((raw, scanned)) => (raw, Some(scanned)),
+        None => (serde_json::from_str(text).map_err(|e| json_error(name, bytes, &e))?, None),
+    };
     identify(name, &raw)?;
-    // A slice of `text`, so its offset is where it starts (were it not, the
-    // scan would look into it like everything else).
-    let prior_state = raw.prior_state.and_then(|v| {
-        let start = (v.get().as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
-        let range = start..start + v.get().len();
-        text.get(range.clone()).is_some_and(|t| std::ptr::eq(t, v.get())).then_some(range)
-    });
+    let prior_state = raw.prior_state.and_then(|v| slice_range(text, v.get()));
     let plan = normalize(name, text, raw)?;
-    Ok(Unverified { plan, text, prior_state, scanned: false, source, release: None })
+    let read_in_one_pass = scanned.is_some();
+    if let Some(scanned) = scanned {
+        plan.digest.scanned(Some(scanned));
+    }
+    Ok(Unverified { plan, text, source, prior_state, scanned: read_in_one_pass })
+}
+
+/// Where `part`, a slice of `text`, is in it (were it not a slice of it,
+/// the scan would look into it like everything else).
+fn slice_range(text: &str, part: &str) -> Option<Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    let range = start..start + part.len();
+    text.get(range.clone()).is_some_and(|t| std::ptr::eq(t, part)).then_some(range)
 }
 
 /// Rejects, before JSON parsing, the inputs that are recognisably not JSON.
